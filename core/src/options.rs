@@ -1,0 +1,256 @@
+//! Plugin options, named after Debezium's connector and converter properties so that a
+//! Debezium configuration carries over. Unknown options and malformed values are errors that
+//! name the option and say what is expected.
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// `decimal.handling.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecimalMode {
+    Precise,
+    String,
+    Double,
+}
+
+/// `binary.handling.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinaryMode {
+    Bytes,
+    Base64,
+    Base64UrlSafe,
+    Hex,
+}
+
+/// What each output message holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// The Debezium value record, as a Kafka Connect `JsonConverter` writes it.
+    Value,
+}
+
+/// The parsed options of one decoding session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// `topic.prefix`: the logical server name; `source.name` and the topic prefix.
+    pub topic_prefix: String,
+    /// `schemas.enable` (JsonConverter): wrap records as `{"schema":…,"payload":…}`.
+    pub schemas_enable: bool,
+    /// `decimal.handling.mode`.
+    pub decimal_mode: DecimalMode,
+    /// `binary.handling.mode`.
+    pub binary_mode: BinaryMode,
+    /// `unavailable.value.placeholder`, as bytes (a `hex:` prefix is decoded).
+    pub unavailable_value_placeholder: Vec<u8>,
+    /// `output.format` (cedar_cdc's own): what each message holds.
+    pub output_format: OutputFormat,
+}
+
+impl Config {
+    /// The defaults, with `topic.prefix` defaulting to the database name.
+    pub fn defaults(database: &str) -> Self {
+        Config {
+            topic_prefix: database.to_string(),
+            schemas_enable: true,
+            decimal_mode: DecimalMode::Precise,
+            binary_mode: BinaryMode::Bytes,
+            unavailable_value_placeholder: b"__debezium_unavailable_value".to_vec(),
+            output_format: OutputFormat::Value,
+        }
+    }
+
+    /// Parses the options given to the slot (name, value; a missing value means "true").
+    pub fn parse<'a>(
+        database: &str,
+        options: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+    ) -> Result<Self> {
+        let mut c = Config::defaults(database);
+        let mut seen: Vec<&str> = Vec::new();
+        for (name, value) in options {
+            if seen.contains(&name) {
+                return Err(Error::new(
+                    ErrorCode::InvalidParameterValue,
+                    format!("option \"{name}\" is given more than once"),
+                ));
+            }
+            seen.push(name);
+            match name {
+                "topic.prefix" => {
+                    let v = required(name, value)?;
+                    if v.is_empty() {
+                        return Err(bad(name, v, "a non-empty logical server name"));
+                    }
+                    c.topic_prefix = v.to_string();
+                }
+                "schemas.enable" => c.schemas_enable = boolean(name, value)?,
+                "decimal.handling.mode" => {
+                    c.decimal_mode = choice(
+                        name,
+                        value,
+                        &[
+                            ("precise", DecimalMode::Precise),
+                            ("string", DecimalMode::String),
+                            ("double", DecimalMode::Double),
+                        ],
+                    )?
+                }
+                "binary.handling.mode" => {
+                    c.binary_mode = choice(
+                        name,
+                        value,
+                        &[
+                            ("bytes", BinaryMode::Bytes),
+                            ("base64", BinaryMode::Base64),
+                            ("base64-url-safe", BinaryMode::Base64UrlSafe),
+                            ("hex", BinaryMode::Hex),
+                        ],
+                    )?
+                }
+                "unavailable.value.placeholder" => {
+                    let v = required(name, value)?;
+                    c.unavailable_value_placeholder = match v.strip_prefix("hex:") {
+                        Some(h) => decode_hex(h).ok_or_else(|| {
+                            bad(
+                                name,
+                                v,
+                                "text, or \"hex:\" and an even number of hex digits",
+                            )
+                        })?,
+                        None => v.as_bytes().to_vec(),
+                    };
+                }
+                "output.format" => {
+                    c.output_format = choice(name, value, &[("value", OutputFormat::Value)])?
+                }
+                _ => {
+                    return Err(Error::new(
+                        ErrorCode::UndefinedObject,
+                        format!("unrecognized cedar_cdc option \"{name}\""),
+                    )
+                    .hint(format!("Valid options are: {}.", KNOWN.join(", "))));
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Every option name, for the hint of an unknown-option error.
+pub const KNOWN: &[&str] = &[
+    "topic.prefix",
+    "schemas.enable",
+    "decimal.handling.mode",
+    "binary.handling.mode",
+    "unavailable.value.placeholder",
+    "output.format",
+];
+
+fn bad(name: &str, value: &str, expected: &str) -> Error {
+    Error::new(
+        ErrorCode::InvalidParameterValue,
+        format!("invalid value \"{value}\" for option \"{name}\""),
+    )
+    .hint(format!("Expected {expected}."))
+}
+
+fn required<'a>(name: &str, value: Option<&'a str>) -> Result<&'a str> {
+    value.ok_or_else(|| {
+        Error::new(
+            ErrorCode::InvalidParameterValue,
+            format!("option \"{name}\" requires a value"),
+        )
+    })
+}
+
+/// Kafka's boolean config parsing: `true`/`false`, any case; a bare option means true.
+fn boolean(name: &str, value: Option<&str>) -> Result<bool> {
+    match value {
+        None => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => Err(bad(name, v, "true or false")),
+    }
+}
+
+/// One of a fixed set of values, matched case-insensitively as Debezium's enum configs are.
+fn choice<T: Copy>(name: &str, value: Option<&str>, choices: &[(&str, T)]) -> Result<T> {
+    let v = required(name, value)?;
+    let t = v.trim();
+    choices
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(t))
+        .map(|(_, c)| *c)
+        .ok_or_else(|| {
+            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
+            bad(name, v, &format!("one of {}", names.join(", ")))
+        })
+}
+
+fn decode_hex(h: &str) -> Option<Vec<u8>> {
+    if h.len() % 2 != 0 {
+        return None;
+    }
+    (0..h.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(h.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(opts: &[(&str, Option<&str>)]) -> Result<Config> {
+        Config::parse("db", opts.iter().copied())
+    }
+
+    #[test]
+    fn defaults() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.topic_prefix, "db");
+        assert!(c.schemas_enable);
+        assert_eq!(c.decimal_mode, DecimalMode::Precise);
+    }
+
+    #[test]
+    fn values() {
+        let c = parse(&[
+            ("topic.prefix", Some("dbserver1")),
+            ("schemas.enable", Some("FALSE")),
+            ("decimal.handling.mode", Some("String")),
+            ("unavailable.value.placeholder", Some("hex:00ff")),
+        ])
+        .unwrap();
+        assert_eq!(c.topic_prefix, "dbserver1");
+        assert!(!c.schemas_enable);
+        assert_eq!(c.decimal_mode, DecimalMode::String);
+        assert_eq!(c.unavailable_value_placeholder, vec![0, 255]);
+        assert!(parse(&[("schemas.enable", None)]).unwrap().schemas_enable);
+    }
+
+    #[test]
+    fn errors_name_the_option() {
+        let e = parse(&[("include-xids", Some("1"))]).unwrap_err();
+        assert_eq!(e.message, "unrecognized cedar_cdc option \"include-xids\"");
+        assert_eq!(e.code, ErrorCode::UndefinedObject);
+        assert!(e.hint.unwrap().contains("topic.prefix"));
+        let e = parse(&[("schemas.enable", Some("yes"))]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid value \"yes\" for option \"schemas.enable\""
+        );
+        assert_eq!(e.hint.as_deref(), Some("Expected true or false."));
+        let e = parse(&[("decimal.handling.mode", Some("exact"))]).unwrap_err();
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("Expected one of precise, string, double.")
+        );
+        let e = parse(&[("topic.prefix", None)]).unwrap_err();
+        assert_eq!(e.message, "option \"topic.prefix\" requires a value");
+        let e = parse(&[("topic.prefix", Some(""))]).unwrap_err();
+        assert!(e.message.contains("topic.prefix"));
+        let e = parse(&[("topic.prefix", Some("a")), ("topic.prefix", Some("b"))]).unwrap_err();
+        assert_eq!(e.message, "option \"topic.prefix\" is given more than once");
+        let e = parse(&[("unavailable.value.placeholder", Some("hex:0"))]).unwrap_err();
+        assert!(e.message.contains("unavailable.value.placeholder"));
+    }
+}

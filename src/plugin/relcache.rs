@@ -1,0 +1,297 @@
+//! Per-relation plans, built once and cached by relation OID until an invalidation arrives.
+//!
+//! Invalidation callbacks only record what became stale (they can fire in the middle of our
+//! own catalog lookups); stale entries are dropped before the next lookup.
+
+use std::cell::{RefCell, UnsafeCell};
+use std::collections::HashMap;
+use std::ffi::CStr;
+
+use cedar_cdc_core::defaults::{self, DefaultKind};
+use cedar_cdc_core::options::Config;
+use cedar_cdc_core::table::TablePlan;
+use cedar_cdc_core::types::{plan_column, write_value, ColumnPlan, Extract, PgColumn, Value};
+use pgrx::pg_sys;
+
+use super::tuple::{datum_value, AttrInfo};
+
+/// A cached relation: its plan and what the row reader needs per attribute.
+pub struct RelEntry {
+    pub plan: TablePlan,
+    pub attrs: Vec<AttrInfo>,
+    natts: usize,
+}
+
+#[derive(Default)]
+struct Invalidations {
+    all: bool,
+    rels: Vec<pg_sys::Oid>,
+}
+
+thread_local! {
+    static INVAL: RefCell<Invalidations> = RefCell::new(Invalidations::default());
+    static REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn relcache_cb(_arg: pg_sys::Datum, relid: pg_sys::Oid) {
+    INVAL.with(|i| {
+        let mut i = i.borrow_mut();
+        if relid == pg_sys::InvalidOid {
+            i.all = true;
+        } else if !i.rels.contains(&relid) {
+            i.rels.push(relid);
+        }
+    });
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn syscache_cb(_arg: pg_sys::Datum, _cacheid: i32, _hash: u32) {
+    INVAL.with(|i| i.borrow_mut().all = true);
+}
+
+/// Registers the invalidation callbacks (once per backend: they cannot be unregistered).
+pub fn register_callbacks() {
+    if REGISTERED.with(|r| r.replace(true)) {
+        return;
+    }
+    // SAFETY: plain registration calls; the callbacks only touch thread-local flags.
+    unsafe {
+        pg_sys::CacheRegisterRelcacheCallback(Some(relcache_cb), pg_sys::Datum::null());
+        // Type changes (e.g. a domain's typmod) and schema renames affect every plan.
+        for cache in [
+            pg_sys::SysCacheIdentifier::TYPEOID,
+            pg_sys::SysCacheIdentifier::NAMESPACEOID,
+        ] {
+            pg_sys::CacheRegisterSyscacheCallback(
+                cache as i32,
+                Some(syscache_cb),
+                pg_sys::Datum::null(),
+            );
+        }
+    }
+}
+
+/// The cache of relation plans of one decoding session.
+pub struct RelCache {
+    map: HashMap<pg_sys::Oid, Box<RelEntry>>,
+    /// Long-lived memory for output function state (child of the decoding context).
+    cxt: pg_sys::MemoryContext,
+}
+
+impl RelCache {
+    /// An empty cache whose function state lives in `cxt`.
+    pub fn new(cxt: pg_sys::MemoryContext) -> Self {
+        INVAL.with(|i| *i.borrow_mut() = Invalidations::default());
+        RelCache {
+            map: HashMap::new(),
+            cxt,
+        }
+    }
+
+    fn apply_invalidations(&mut self) {
+        INVAL.with(|i| {
+            let mut i = i.borrow_mut();
+            if i.all {
+                self.map.clear();
+            } else {
+                for r in &i.rels {
+                    self.map.remove(r);
+                }
+            }
+            *i = Invalidations::default();
+        });
+    }
+
+    /// The entry of `rel`, built on first use or after an invalidation.
+    ///
+    /// # Safety
+    /// `rel` must be a valid, open relation of the current change.
+    pub unsafe fn get(&mut self, cfg: &Config, rel: pg_sys::Relation) -> &RelEntry {
+        self.apply_invalidations();
+        let relid = (*rel).rd_id;
+        let natts = (*(*rel).rd_att).natts as usize;
+        let stale = self.map.get(&relid).is_none_or(|e| e.natts != natts);
+        if stale {
+            let e = build(cfg, rel, self.cxt);
+            self.map.insert(relid, Box::new(e));
+        }
+        &self.map[&relid]
+    }
+}
+
+/// A C string to an owned Rust string (lossy for non-UTF-8 names).
+unsafe fn cstr(p: *const std::ffi::c_char) -> String {
+    if p.is_null() {
+        String::new()
+    } else {
+        CStr::from_ptr(p).to_string_lossy().into_owned()
+    }
+}
+
+unsafe fn name_str(n: &pg_sys::NameData) -> String {
+    cstr(n.data.as_ptr())
+}
+
+/// `pg_type.typname` of a type.
+unsafe fn type_name(typid: pg_sys::Oid) -> String {
+    let tup = pg_sys::SearchSysCache1(
+        pg_sys::SysCacheIdentifier::TYPEOID as i32,
+        pg_sys::Datum::from(typid),
+    );
+    if tup.is_null() {
+        return String::new();
+    }
+    let t = pg_sys::GETSTRUCT(tup) as *mut pg_sys::FormData_pg_type;
+    let name = name_str(&(*t).typname);
+    pg_sys::ReleaseSysCache(tup);
+    name
+}
+
+unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext) -> RelEntry {
+    let tupdesc = (*rel).rd_att;
+    let natts = (*tupdesc).natts as usize;
+    let form = (*rel).rd_rel;
+    let relname = name_str(&(*form).relname);
+    let nspname = cstr(pg_sys::get_namespace_name((*form).relnamespace));
+
+    let mut attrs = Vec::with_capacity(natts);
+    let mut columns: Vec<ColumnPlan> = Vec::new();
+    for i in 0..natts {
+        let att = &*(*tupdesc).attrs.as_ptr().add(i);
+        let mut info = AttrInfo {
+            varlena: att.attlen == -1,
+            out: None,
+        };
+        // pgoutput on PostgreSQL 15 sends no generated columns, so Debezium has none.
+        if att.attisdropped || att.attgenerated != 0 {
+            attrs.push(info);
+            continue;
+        }
+        let mut typmod = att.atttypmod;
+        let base = pg_sys::getBaseTypeAndTypmod(att.atttypid, &mut typmod);
+        let col = PgColumn {
+            attr: i,
+            name: name_str(&att.attname),
+            type_oid: base.to_u32(),
+            type_name: type_name(base),
+            typmod,
+            not_null: att.attnotnull,
+        };
+        let Some(mut plan) = plan_column(cfg, &col) else {
+            attrs.push(info);
+            continue;
+        };
+        if plan.extract == Extract::Text {
+            let mut func = pg_sys::InvalidOid;
+            let mut is_varlena = false;
+            pg_sys::getTypeOutputInfo(base, &mut func, &mut is_varlena);
+            let f = Box::new(UnsafeCell::new(pg_sys::FmgrInfo::default()));
+            pg_sys::fmgr_info_cxt(func, f.get(), cxt);
+            info.out = Some(f);
+        }
+        if att.atthasdef {
+            let d = default_json(rel, &relname, att.attnum, &plan, &info);
+            plan.set_default(d);
+        }
+        attrs.push(info);
+        columns.push(plan);
+    }
+    let key = key_attrs(rel);
+    RelEntry {
+        plan: TablePlan::new(cfg, &nspname, &relname, columns, &key),
+        attrs,
+        natts,
+    }
+}
+
+/// The schema default of a column as Debezium derives it from `pg_get_expr` text: the
+/// type's zero for function calls, the literal's value otherwise.
+unsafe fn default_json(
+    rel: pg_sys::Relation,
+    relname: &str,
+    attnum: i16,
+    plan: &ColumnPlan,
+    info: &AttrInfo,
+) -> Option<Vec<u8>> {
+    let constr = (*(*rel).rd_att).constr;
+    if constr.is_null() {
+        return None;
+    }
+    let defs = std::slice::from_raw_parts((*constr).defval, usize::from((*constr).num_defval));
+    let def = defs.iter().find(|d| d.adnum == attnum)?;
+    let expr = pg_sys::stringToNode(def.adbin) as *mut pg_sys::Node;
+    let relname_c = std::ffi::CString::new(relname).ok()?;
+    let dpcontext = pg_sys::deparse_context_for(relname_c.as_ptr(), (*rel).rd_id);
+    let text = cstr(pg_sys::deparse_expression(expr, dpcontext, false, false));
+    let value: Value<'_> = match defaults::classify(&text) {
+        DefaultKind::Zero => plan.zero_default()?,
+        DefaultKind::Literal => {
+            let folded = pg_sys::eval_const_expressions(std::ptr::null_mut(), expr);
+            if (*folded).type_ != pg_sys::NodeTag::T_Const {
+                return None;
+            }
+            let c = folded as *mut pg_sys::Const;
+            if (*c).constisnull {
+                return None;
+            }
+            let v = datum_value((*c).constvalue, plan.extract, info);
+            let mut o = Vec::new();
+            write_value(&mut o, plan, &v);
+            return Some(o);
+        }
+    };
+    let mut o = Vec::new();
+    write_value(&mut o, plan, &value);
+    Some(o)
+}
+
+/// Attribute indexes of an index's key columns, or `None` if it has expression columns.
+unsafe fn index_columns(indexoid: pg_sys::Oid) -> Option<(String, bool, Vec<usize>)> {
+    let irel = pg_sys::RelationIdGetRelation(indexoid);
+    if irel.is_null() {
+        return None;
+    }
+    let idx = (*irel).rd_index;
+    let nkeys = (*idx).indnkeyatts as usize;
+    let keys = (*idx).indkey.values.as_slice(nkeys);
+    let plain = keys.iter().all(|&k| k > 0);
+    let cols = keys
+        .iter()
+        .map(|&k| (k as usize).saturating_sub(1))
+        .collect();
+    let name = name_str(&(*(*irel).rd_rel).relname);
+    let unique = (*idx).indisunique;
+    pg_sys::RelationClose(irel);
+    plain.then_some((name, unique, cols))
+}
+
+/// Debezium's key: the primary key in constraint order, else the plain unique index that
+/// JDBC's `getIndexInfo` lists first (by name), else none.
+unsafe fn key_attrs(rel: pg_sys::Relation) -> Vec<usize> {
+    let list = pg_sys::RelationGetIndexList(rel);
+    let pk = (*rel).rd_pkindex;
+    let mut key = None;
+    if pk != pg_sys::InvalidOid {
+        key = index_columns(pk).map(|(_, _, c)| c);
+    }
+    if key.is_none() && !list.is_null() {
+        let mut best: Option<(String, Vec<usize>)> = None;
+        for i in 0..(*list).length as usize {
+            let oid = (*(*list).elements.add(i)).oid_value;
+            if let Some((name, true, cols)) = index_columns(oid) {
+                if best
+                    .as_ref()
+                    .is_none_or(|(b, _)| name.as_bytes() < b.as_bytes())
+                {
+                    best = Some((name, cols));
+                }
+            }
+        }
+        key = best.map(|(_, c)| c);
+    }
+    if !list.is_null() {
+        pg_sys::list_free(list);
+    }
+    key.unwrap_or_default()
+}
