@@ -377,7 +377,8 @@ fn toast_placeholder(cfg: &Config, plan: &ColumnPlan) -> Vec<u8> {
     let ph = &cfg.unavailable_value_placeholder;
     let mut o = Vec::new();
     match plan.encoding {
-        Encoding::String => json::write_str(&mut o, ph),
+        // Text columns get the placeholder as text (invalid UTF-8 replaced, as Java decodes).
+        Encoding::String => json::write_str(&mut o, String::from_utf8_lossy(ph).as_bytes()),
         Encoding::Binary(mode) => write_binary(&mut o, ph, mode),
         _ => o.extend_from_slice(b"null"),
     }
