@@ -4,7 +4,7 @@
 //! demand, so no per-row copy is made) and the transaction's facts as a [`Txn`].
 
 use crate::json;
-use crate::options::Config;
+use crate::options::{Config, OutputFormat};
 use crate::out::Out;
 use crate::table::TablePlan;
 use crate::temporal;
@@ -159,15 +159,92 @@ impl Session {
     }
 
     /// Writes the key record (`null` for a table without a key).
-    pub fn write_key_record<O: Out + ?Sized, R: Row>(&self, o: &mut O, t: &TablePlan, row: &R) {
+    pub fn write_key_record<O: Out + ?Sized, R: Row>(
+        &self,
+        o: &mut O,
+        t: &TablePlan,
+        row: &R,
+        toast_from: Option<&R>,
+    ) {
         if t.key.is_empty() {
             o.put(b"null");
             return;
         }
         o.put(&t.key_prefix);
-        write_row(o, &t.key, row, None);
+        write_row(o, &t.key, row, toast_from);
         if !t.key_prefix.is_empty() {
             o.put_u8(b'}');
+        }
+    }
+
+    /// Writes one change event in the configured output format. The key comes from the old
+    /// row for a delete and from the new row otherwise. `scratch` is reused between calls.
+    #[allow(clippy::too_many_arguments)]
+    pub fn write_change<O: Out + ?Sized, R: Row>(
+        &self,
+        o: &mut O,
+        t: &TablePlan,
+        txn: &Txn,
+        lsn: u64,
+        op: Op,
+        before: Option<&R>,
+        after: Option<&R>,
+        toast_from: Option<&R>,
+        now_us: i64,
+        scratch: &mut Vec<u8>,
+    ) {
+        match self.cfg.output_format {
+            OutputFormat::Value => {
+                self.write_value_record(o, t, txn, lsn, op, before, after, toast_from, now_us)
+            }
+            OutputFormat::Record => {
+                o.put(&t.record_head);
+                let key_row = if op == Op::Delete { before } else { after };
+                self.write_key_string(o, t, key_row, toast_from, scratch);
+                o.put(b",\"value\":");
+                scratch.clear();
+                self.write_value_record(
+                    scratch, t, txn, lsn, op, before, after, toast_from, now_us,
+                );
+                json::write_str(o, scratch);
+                o.put_u8(b'}');
+            }
+        }
+    }
+
+    /// Whether a delete is followed by a tombstone message.
+    pub fn emits_tombstones(&self) -> bool {
+        self.cfg.output_format == OutputFormat::Record && self.cfg.tombstones_on_delete
+    }
+
+    /// Writes the tombstone that follows a delete: the old key and a Kafka null value.
+    pub fn write_tombstone<O: Out + ?Sized, R: Row>(
+        &self,
+        o: &mut O,
+        t: &TablePlan,
+        old: &R,
+        scratch: &mut Vec<u8>,
+    ) {
+        o.put(&t.record_head);
+        self.write_key_string(o, t, Some(old), None, scratch);
+        o.put(b",\"value\":null}");
+    }
+
+    fn write_key_string<O: Out + ?Sized, R: Row>(
+        &self,
+        o: &mut O,
+        t: &TablePlan,
+        row: Option<&R>,
+        toast_from: Option<&R>,
+        scratch: &mut Vec<u8>,
+    ) {
+        match row {
+            Some(r) if !t.key.is_empty() => {
+                scratch.clear();
+                self.write_key_record(scratch, t, r, toast_from);
+                json::write_str(o, scratch);
+            }
+            _ => o.put(b"null"),
         }
     }
 }
@@ -343,6 +420,48 @@ mod tests {
     }
 
     #[test]
+    fn record_format_carries_topic_key_and_value() {
+        let mut cfg = Config::defaults("postgres");
+        cfg.topic_prefix = "srv".into();
+        cfg.schemas_enable = false;
+        cfg.output_format = OutputFormat::Record;
+        let t = ri_default(&cfg);
+        let s = Session::new(cfg, "postgres");
+        let old = VecRow(vec![Value::Int(1), Value::Null, Value::Null, Value::Null]);
+        let txn = Txn {
+            xid: 7,
+            ..Txn::default()
+        };
+        let mut o = Vec::new();
+        let mut scratch = Vec::new();
+        s.write_change(
+            &mut o,
+            &t,
+            &txn,
+            16,
+            Op::Delete,
+            Some(&old),
+            None,
+            None,
+            0,
+            &mut scratch,
+        );
+        let got = String::from_utf8(o).unwrap();
+        assert!(got.starts_with(r#"{"topic":"srv.public.ri_default","key":"{\"id\":1}","value":"{\"before\":{\"id\":1,\"name\":\"\",\"note\":null,\"qty\":0},\"after\":null,"#), "{got}");
+        assert!(
+            got.ends_with(r#"\"op\":\"d\",\"ts_ms\":0,\"ts_us\":0,\"ts_ns\":0}"}"#),
+            "{got}"
+        );
+        assert!(s.emits_tombstones());
+        let mut o = Vec::new();
+        s.write_tombstone(&mut o, &t, &old, &mut scratch);
+        assert_eq!(
+            String::from_utf8(o).unwrap(),
+            r#"{"topic":"srv.public.ri_default","key":"{\"id\":1}","value":null}"#
+        );
+    }
+
+    #[test]
     fn key_change_detection() {
         let cfg = Config::defaults("postgres");
         let t = ri_default(&cfg);
@@ -357,7 +476,7 @@ mod tests {
         assert!(key_changed(&t, &a, &b, &mut scratch));
         assert!(!key_changed(&t, &a, &a, &mut scratch));
         let mut o = Vec::new();
-        Session::new(cfg, "postgres").write_key_record(&mut o, &t, &b);
+        Session::new(cfg, "postgres").write_key_record(&mut o, &t, &b, None);
         assert_eq!(
             String::from_utf8(o).unwrap(),
             r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"}],"optional":false,"name":"postgres.public.ri_default.Key"},"payload":{"id":3}}"#

@@ -26,6 +26,9 @@ pub enum BinaryMode {
 pub enum OutputFormat {
     /// The Debezium value record, as a Kafka Connect `JsonConverter` writes it.
     Value,
+    /// `{"topic":…,"key":…,"value":…}` with the key and value records as JSON strings (null
+    /// for a Kafka null), including tombstones: ready to be produced to Kafka as is.
+    Record,
 }
 
 /// The parsed options of one decoding session.
@@ -43,6 +46,9 @@ pub struct Config {
     pub unavailable_value_placeholder: Vec<u8>,
     /// `output.format` (cedar_cdc's own): what each message holds.
     pub output_format: OutputFormat,
+    /// `tombstones.on.delete`: follow a delete with a tombstone (record format only, since a
+    /// tombstone has no value record).
+    pub tombstones_on_delete: bool,
 }
 
 impl Config {
@@ -55,6 +61,7 @@ impl Config {
             binary_mode: BinaryMode::Bytes,
             unavailable_value_placeholder: b"__debezium_unavailable_value".to_vec(),
             output_format: OutputFormat::Value,
+            tombstones_on_delete: true,
         }
     }
 
@@ -82,6 +89,7 @@ impl Config {
                     c.topic_prefix = v.to_string();
                 }
                 "schemas.enable" => c.schemas_enable = boolean(name, value)?,
+                "tombstones.on.delete" => c.tombstones_on_delete = boolean(name, value)?,
                 "decimal.handling.mode" => {
                     c.decimal_mode = choice(
                         name,
@@ -119,7 +127,14 @@ impl Config {
                     };
                 }
                 "output.format" => {
-                    c.output_format = choice(name, value, &[("value", OutputFormat::Value)])?
+                    c.output_format = choice(
+                        name,
+                        value,
+                        &[
+                            ("value", OutputFormat::Value),
+                            ("record", OutputFormat::Record),
+                        ],
+                    )?
                 }
                 _ => {
                     return Err(Error::new(
@@ -142,6 +157,7 @@ pub const KNOWN: &[&str] = &[
     "binary.handling.mode",
     "unavailable.value.placeholder",
     "output.format",
+    "tombstones.on.delete",
 ];
 
 fn bad(name: &str, value: &str, expected: &str) -> Error {
@@ -186,7 +202,7 @@ fn choice<T: Copy>(name: &str, value: Option<&str>, choices: &[(&str, T)]) -> Re
 }
 
 fn decode_hex(h: &str) -> Option<Vec<u8>> {
-    if h.len() % 2 != 0 {
+    if !h.len().is_multiple_of(2) {
         return None;
     }
     (0..h.len())

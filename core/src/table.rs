@@ -25,6 +25,8 @@ pub struct TablePlan {
     pub key_prefix: Vec<u8>,
     /// `,"schema":"<schema>","table":"<table>","txId":` for the source block.
     pub source_table: Vec<u8>,
+    /// `{"topic":"<topic>","key":` for the record format.
+    pub record_head: Vec<u8>,
 }
 
 /// Debezium's `TopicNamingStrategy` sanitizing: every UTF-16 unit outside `[A-Za-z0-9._-]`
@@ -69,7 +71,9 @@ impl TablePlan {
             value_prefix: Vec::new(),
             key_prefix: Vec::new(),
             source_table: Vec::new(),
+            record_head: Vec::new(),
         };
+        t.record_head = format!("{{\"topic\":{},\"key\":", json::quoted(&t.topic)).into_bytes();
         if cfg.schemas_enable {
             t.value_prefix =
                 format!("{{\"schema\":{},\"payload\":", t.envelope_schema()).into_bytes();

@@ -260,22 +260,44 @@ unsafe fn decode_change(
     let newr = new.row(&entry.attrs);
     let oldr = old.row(&entry.attrs);
     let plan = &entry.plan;
-    let mut emit = |op: Op,
-                    before: Option<&tuple::TupleRow<'_>>,
-                    after: Option<&tuple::TupleRow<'_>>,
-                    toast: Option<&tuple::TupleRow<'_>>| {
-        pg_sys::OutputPluginPrepareWrite(ctx, true);
-        let mut o = StringInfoOut((*ctx).out);
-        session.write_value_record(&mut o, plan, txn, lsn, op, before, after, toast, now_us());
-        pg_sys::OutputPluginWrite(ctx, true);
-        *emitted += 1;
-    };
+    type R<'a> = tuple::TupleRow<'a>;
+    let key_change = action == A::REORDER_BUFFER_CHANGE_UPDATE
+        && !op_old.is_null()
+        && key_changed(plan, &oldr, &newr, scratch);
+    let mut emit =
+        |op: Op, before: Option<&R<'_>>, after: Option<&R<'_>>, toast: Option<&R<'_>>| {
+            pg_sys::OutputPluginPrepareWrite(ctx, true);
+            let mut o = StringInfoOut((*ctx).out);
+            session.write_change(
+                &mut o,
+                plan,
+                txn,
+                lsn,
+                op,
+                before,
+                after,
+                toast,
+                now_us(),
+                scratch,
+            );
+            pg_sys::OutputPluginWrite(ctx, true);
+            *emitted += 1;
+            // Debezium follows every delete with a tombstone (a record with a null value).
+            if op == Op::Delete && session.emits_tombstones() {
+                if let Some(b) = before {
+                    pg_sys::OutputPluginPrepareWrite(ctx, true);
+                    let mut o = StringInfoOut((*ctx).out);
+                    session.write_tombstone(&mut o, plan, b, scratch);
+                    pg_sys::OutputPluginWrite(ctx, true);
+                }
+            }
+        };
     match action {
         A::REORDER_BUFFER_CHANGE_INSERT => emit(Op::Create, None, Some(&newr), None),
         A::REORDER_BUFFER_CHANGE_UPDATE => {
             if op_old.is_null() {
                 emit(Op::Update, None, Some(&newr), None);
-            } else if key_changed(plan, &oldr, &newr, scratch) {
+            } else if key_change {
                 // Debezium: a key change is a delete of the old key and a create of the new.
                 emit(Op::Delete, Some(&oldr), None, None);
                 emit(Op::Create, None, Some(&newr), Some(&oldr));

@@ -1,0 +1,1 @@
+\ir ../../../demo/lineitem_schema.sql
