@@ -21,6 +21,23 @@ fn version() -> &'static str {
     env!("CARGO_PKG_VERSION")
 }
 
+/// The plugin's options: name, default and meaning.
+#[pg_extern(immutable, parallel_safe)]
+fn options() -> TableIterator<
+    'static,
+    (
+        name!(name, &'static str),
+        name!(default_value, &'static str),
+        name!(description, &'static str),
+    ),
+> {
+    TableIterator::new(
+        cedar_cdc_core::options::OPTIONS
+            .iter()
+            .map(|o| (o.name, o.default, o.description)),
+    )
+}
+
 #[cfg(any(test, feature = "pg_test"))]
 #[pg_schema]
 mod tests {
@@ -29,6 +46,14 @@ mod tests {
     #[pg_test]
     fn reports_its_version() {
         assert_eq!(crate::version(), env!("CARGO_PKG_VERSION"));
+    }
+
+    #[pg_test]
+    fn lists_its_options() {
+        let n = Spi::get_one::<i64>(
+            "SELECT count(*) FROM cedar_cdc.options() WHERE name IN ('topic.prefix', 'schemas.enable')",
+        );
+        assert_eq!(n, Ok(Some(2)));
     }
 }
 

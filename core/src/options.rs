@@ -141,7 +141,10 @@ impl Config {
                         ErrorCode::UndefinedObject,
                         format!("unrecognized cedar_cdc option \"{name}\""),
                     )
-                    .hint(format!("Valid options are: {}.", KNOWN.join(", "))));
+                    .hint(format!(
+                        "Valid options are: {}. SELECT * FROM cedar_cdc.options() describes them.",
+                        names().join(", ")
+                    )));
                 }
             }
         }
@@ -149,16 +152,57 @@ impl Config {
     }
 }
 
-/// Every option name, for the hint of an unknown-option error.
-pub const KNOWN: &[&str] = &[
-    "topic.prefix",
-    "schemas.enable",
-    "decimal.handling.mode",
-    "binary.handling.mode",
-    "unavailable.value.placeholder",
-    "output.format",
-    "tombstones.on.delete",
+/// One supported option: its name, default and meaning (for `cedar_cdc.options()`, the README
+/// and error hints).
+pub struct OptionSpec {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub description: &'static str,
+}
+
+/// Every supported option.
+pub const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "topic.prefix",
+        default: "the database name",
+        description: "logical server name: source.name and the prefix of topics and schema names",
+    },
+    OptionSpec {
+        name: "schemas.enable",
+        default: "true",
+        description: "JsonConverter: wrap each record as {\"schema\":...,\"payload\":...}",
+    },
+    OptionSpec {
+        name: "decimal.handling.mode",
+        default: "precise",
+        description: "numeric as precise (Connect Decimal), string or double",
+    },
+    OptionSpec {
+        name: "binary.handling.mode",
+        default: "bytes",
+        description: "bytea as bytes (base64), base64, base64-url-safe or hex",
+    },
+    OptionSpec {
+        name: "unavailable.value.placeholder",
+        default: "__debezium_unavailable_value",
+        description: "marker for unchanged TOASTed values; a hex: prefix gives bytes",
+    },
+    OptionSpec {
+        name: "tombstones.on.delete",
+        default: "true",
+        description: "follow each delete with a tombstone (output.format=record)",
+    },
+    OptionSpec {
+        name: "output.format",
+        default: "value",
+        description: "value: the value record; record: topic, key and value records",
+    },
 ];
+
+/// Every option name, for the hint of an unknown-option error.
+pub fn names() -> Vec<&'static str> {
+    OPTIONS.iter().map(|o| o.name).collect()
+}
 
 fn bad(name: &str, value: &str, expected: &str) -> Error {
     Error::new(
@@ -241,6 +285,18 @@ mod tests {
         assert_eq!(c.decimal_mode, DecimalMode::String);
         assert_eq!(c.unavailable_value_placeholder, vec![0, 255]);
         assert!(parse(&[("schemas.enable", None)]).unwrap().schemas_enable);
+    }
+
+    #[test]
+    fn every_listed_option_is_parsed_with_its_default() {
+        for o in OPTIONS {
+            let v = if o.name == "topic.prefix" {
+                "x"
+            } else {
+                o.default
+            };
+            assert!(parse(&[(o.name, Some(v))]).is_ok(), "{}", o.name);
+        }
     }
 
     #[test]

@@ -21,3 +21,5 @@ SELECT data::json->'source'->>'name' AS name
   FROM pg_logical_slot_peek_changes('opt', NULL, NULL, 'topic.prefix', 'dbserver1',
                                     'schemas.enable', 'FALSE', 'decimal.handling.mode', 'PRECISE');
 SELECT pg_drop_replication_slot('opt');
+-- the options, described
+SELECT * FROM cedar_cdc.options();
