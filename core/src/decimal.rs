@@ -243,7 +243,25 @@ impl BigInt {
         rem as u32
     }
 
-    fn mul_pow10(&mut self, mut e: u32) {
+    /// Parses signed decimal digits (`-123`).
+    pub fn from_decimal(s: &str) -> Option<Self> {
+        let (neg, d) = match s.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, s),
+        };
+        if d.is_empty() || !d.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let mut v = BigInt::zero();
+        for c in d.bytes() {
+            v.mul_small_add(10, u32::from(c - b'0'));
+        }
+        v.negative = neg && !v.is_zero();
+        Some(v)
+    }
+
+    /// Multiplies by `10^e`.
+    pub fn mul_pow10(&mut self, mut e: u32) {
         while e >= 9 {
             self.mul_small_add(1_000_000_000, 0);
             e -= 9;

@@ -275,10 +275,12 @@ pub fn write_row<O: Out + ?Sized, R: Row>(
         o.put(&c.key_json);
         let v = row.value(c);
         match (v, toast_from) {
-            (Value::UnchangedToast, Some(old)) => {
-                let ov = old.value(c);
-                write_value(o, c, &ov);
-            }
+            // The old row has the value only under REPLICA IDENTITY FULL; a key-only old row
+            // (a key change under DEFAULT) lacks it, and the placeholder is written.
+            (Value::UnchangedToast, Some(old)) => match old.value(c) {
+                Value::Null => o.put(&c.toast_json),
+                ov => write_value(o, c, &ov),
+            },
             _ => write_value(o, c, &v),
         }
     }
@@ -301,7 +303,7 @@ pub fn key_changed<R: Row>(t: &TablePlan, old: &R, new: &R, scratch: &mut Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::{oid, plan_column, PgColumn};
+    use crate::types::{oid, plan_column, PgColumn, PgType};
 
     struct VecRow(Vec<Value<'static>>);
 
@@ -327,10 +329,9 @@ mod tests {
                     &PgColumn {
                         attr: i,
                         name: n.to_string(),
-                        type_oid: *t,
-                        type_name: String::new(),
-                        typmod: -1,
+                        ty: PgType::builtin(*t, -1),
                         not_null: *nn,
+                        default_expr: None,
                     },
                 )
                 .unwrap()

@@ -6,12 +6,16 @@
 #![forbid(unsafe_code)]
 
 pub mod base64;
+pub mod bits;
 pub mod decimal;
 pub mod defaults;
 pub mod error;
 pub mod event;
+pub mod hstore;
 pub mod javafmt;
+pub mod javamap;
 pub mod json;
+pub mod md5;
 pub mod options;
 pub mod out;
 pub mod schema;

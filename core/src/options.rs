@@ -21,6 +21,28 @@ pub enum BinaryMode {
     Hex,
 }
 
+/// `time.precision.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimePrecisionMode {
+    Adaptive,
+    AdaptiveTimeMicroseconds,
+    Connect,
+}
+
+/// `interval.handling.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntervalMode {
+    Numeric,
+    String,
+}
+
+/// `hstore.handling.mode`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HstoreMode {
+    Json,
+    Map,
+}
+
 /// What each output message holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputFormat {
@@ -42,6 +64,16 @@ pub struct Config {
     pub decimal_mode: DecimalMode,
     /// `binary.handling.mode`.
     pub binary_mode: BinaryMode,
+    /// `time.precision.mode`.
+    pub time_precision_mode: TimePrecisionMode,
+    /// `interval.handling.mode`.
+    pub interval_mode: IntervalMode,
+    /// `hstore.handling.mode`.
+    pub hstore_mode: HstoreMode,
+    /// `money.fraction.digits`.
+    pub money_fraction_digits: u32,
+    /// `include.unknown.datatypes`: columns of types Debezium does not know, as bytes of text.
+    pub include_unknown_datatypes: bool,
     /// `unavailable.value.placeholder`, as bytes (a `hex:` prefix is decoded).
     pub unavailable_value_placeholder: Vec<u8>,
     /// `output.format` (cedar_cdc's own): what each message holds.
@@ -59,6 +91,11 @@ impl Config {
             schemas_enable: true,
             decimal_mode: DecimalMode::Precise,
             binary_mode: BinaryMode::Bytes,
+            time_precision_mode: TimePrecisionMode::Adaptive,
+            interval_mode: IntervalMode::Numeric,
+            hstore_mode: HstoreMode::Json,
+            money_fraction_digits: 2,
+            include_unknown_datatypes: false,
             unavailable_value_placeholder: b"__debezium_unavailable_value".to_vec(),
             output_format: OutputFormat::Value,
             tombstones_on_delete: true,
@@ -113,6 +150,47 @@ impl Config {
                         ],
                     )?
                 }
+                "time.precision.mode" => {
+                    c.time_precision_mode = choice(
+                        name,
+                        value,
+                        &[
+                            ("adaptive", TimePrecisionMode::Adaptive),
+                            (
+                                "adaptive_time_microseconds",
+                                TimePrecisionMode::AdaptiveTimeMicroseconds,
+                            ),
+                            ("connect", TimePrecisionMode::Connect),
+                        ],
+                    )?
+                }
+                "interval.handling.mode" => {
+                    c.interval_mode = choice(
+                        name,
+                        value,
+                        &[
+                            ("numeric", IntervalMode::Numeric),
+                            ("string", IntervalMode::String),
+                        ],
+                    )?
+                }
+                "hstore.handling.mode" => {
+                    c.hstore_mode = choice(
+                        name,
+                        value,
+                        &[("json", HstoreMode::Json), ("map", HstoreMode::Map)],
+                    )?
+                }
+                "money.fraction.digits" => {
+                    let v = required(name, value)?;
+                    c.money_fraction_digits = v
+                        .trim()
+                        .parse::<u32>()
+                        .ok()
+                        .filter(|d| *d <= 18)
+                        .ok_or_else(|| bad(name, v, "an integer from 0 to 18"))?;
+                }
+                "include.unknown.datatypes" => c.include_unknown_datatypes = boolean(name, value)?,
                 "unavailable.value.placeholder" => {
                     let v = required(name, value)?;
                     c.unavailable_value_placeholder = match v.strip_prefix("hex:") {
@@ -181,6 +259,32 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "binary.handling.mode",
         default: "bytes",
         description: "bytea as bytes (base64), base64, base64-url-safe or hex",
+    },
+    OptionSpec {
+        name: "time.precision.mode",
+        default: "adaptive",
+        description:
+            "adaptive, adaptive_time_microseconds or connect (Kafka Connect's Date/Time/Timestamp)",
+    },
+    OptionSpec {
+        name: "interval.handling.mode",
+        default: "numeric",
+        description: "interval as numeric (MicroDuration) or string (ISO 8601 Interval)",
+    },
+    OptionSpec {
+        name: "hstore.handling.mode",
+        default: "json",
+        description: "hstore as json (a JSON string) or map (a JSON object)",
+    },
+    OptionSpec {
+        name: "money.fraction.digits",
+        default: "2",
+        description: "scale of money values",
+    },
+    OptionSpec {
+        name: "include.unknown.datatypes",
+        default: "false",
+        description: "emit columns of types Debezium does not know as bytes of their text",
     },
     OptionSpec {
         name: "unavailable.value.placeholder",

@@ -144,20 +144,34 @@ pub fn write_zoned_time<O: Out + ?Sized>(o: &mut O, time_us: i64, zone_secs_west
     o.put_u8(b'Z');
 }
 
-/// Debezium's `MicroDuration` of an `interval`: an approximate microsecond count using
-/// 365.25/12 days per month, computed in IEEE doubles in the order Debezium does, from the
-/// fields pgjdbc's `PGInterval` parses out of the interval text.
-pub fn interval_micros(months: i32, days: i32, time_us: i64) -> i64 {
-    let years = f64::from(months / 12);
-    let mons = f64::from(months % 12);
-    let hours = (time_us / 3_600_000_000) as f64;
-    let minutes = ((time_us % 3_600_000_000) / 60_000_000) as f64;
-    let sec_us = time_us % 60_000_000;
-    let seconds = (sec_us / 1_000_000) as f64 + (sec_us % 1_000_000) as f64 / 1e6;
+/// The fields pgjdbc's `PGInterval` reads out of the interval text PostgreSQL prints:
+/// years, months, days, hours, minutes, whole seconds and µs (all with the sign of their part).
+pub fn interval_fields(months: i32, days: i32, time_us: i64) -> [i64; 7] {
+    [
+        i64::from(months / 12),
+        i64::from(months % 12),
+        i64::from(days),
+        time_us / 3_600_000_000,
+        (time_us % 3_600_000_000) / 60_000_000,
+        (time_us % 60_000_000) / 1_000_000,
+        time_us % 1_000_000,
+    ]
+}
+
+/// Debezium's `MicroDuration` of interval fields: an approximate microsecond count using
+/// 365.25/12 days per month, computed in IEEE doubles in the order Debezium does.
+pub fn interval_fields_micros(f: &[i64; 7]) -> i64 {
+    let seconds = f[5] as f64 + f[6] as f64 / 1e6;
     const DAYS_PER_MONTH_AVG: f64 = 365.25 / 12.0;
-    let number_of_days = (years * 12.0 + mons) * DAYS_PER_MONTH_AVG + f64::from(days);
-    let number_of_seconds = ((number_of_days * 24.0 + hours) * 60.0 + minutes) * 60.0 + seconds;
+    let number_of_days = (f[0] as f64 * 12.0 + f[1] as f64) * DAYS_PER_MONTH_AVG + f[2] as f64;
+    let number_of_seconds =
+        ((number_of_days * 24.0 + f[3] as f64) * 60.0 + f[4] as f64) * 60.0 + seconds;
     (number_of_seconds * 1e6) as i64
+}
+
+/// Debezium's `MicroDuration` of an `interval`.
+pub fn interval_micros(months: i32, days: i32, time_us: i64) -> i64 {
+    interval_fields_micros(&interval_fields(months, days, time_us))
 }
 
 #[cfg(test)]

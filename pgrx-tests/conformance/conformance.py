@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=cache_dir() / "conformance")
     ap.add_argument("--max", type=int, default=20, help="differences shown per case")
     args = ap.parse_args(argv)
-    cases = args.cases or sorted(p for p in (HERE / "cases").iterdir() if (p / "workload.sql").is_file())
+    cases = [c if c.is_dir() else HERE / "cases" / c for c in args.cases] or sorted(
+        p for p in (HERE / "cases").iterdir() if (p / "workload.sql").is_file())
     args.out.mkdir(parents=True, exist_ok=True)
     conn = Conn(host=args.host, port=args.port, user="postgres", dbname="postgres")
     failed = 0

@@ -7,13 +7,12 @@ use std::cell::{RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::ffi::CStr;
 
-use cedar_cdc_core::defaults::{self, DefaultKind};
 use cedar_cdc_core::options::Config;
 use cedar_cdc_core::table::TablePlan;
-use cedar_cdc_core::types::{plan_column, write_value, ColumnPlan, Extract, PgColumn, Value};
+use cedar_cdc_core::types::{plan_column, ColumnPlan, Extract, PgColumn, PgType};
 use pgrx::pg_sys;
 
-use super::tuple::{datum_value, AttrInfo};
+use super::tuple::{AttrInfo, ElemInfo};
 
 /// A cached relation: its plan and what the row reader needs per attribute.
 pub struct RelEntry {
@@ -58,10 +57,11 @@ pub fn register_callbacks() {
     // SAFETY: plain registration calls; the callbacks only touch thread-local flags.
     unsafe {
         pg_sys::CacheRegisterRelcacheCallback(Some(relcache_cb), pg_sys::Datum::null());
-        // Type changes (e.g. a domain's typmod) and schema renames affect every plan.
+        // Type changes (a domain's typmod, enum labels) and schema renames affect every plan.
         for cache in [
             pg_sys::SysCacheIdentifier::TYPEOID,
             pg_sys::SysCacheIdentifier::NAMESPACEOID,
+            pg_sys::SysCacheIdentifier::ENUMOID,
         ] {
             pg_sys::CacheRegisterSyscacheCallback(
                 cache as i32,
@@ -133,19 +133,132 @@ unsafe fn name_str(n: &pg_sys::NameData) -> String {
     cstr(n.data.as_ptr())
 }
 
-/// `pg_type.typname` of a type.
-unsafe fn type_name(typid: pg_sys::Oid) -> String {
+/// A type as cedar_cdc's core needs it: base type of a domain, enum labels, array element.
+unsafe fn pg_type(typid: pg_sys::Oid, typmod: i32, depth: u32) -> PgType {
     let tup = pg_sys::SearchSysCache1(
         pg_sys::SysCacheIdentifier::TYPEOID as i32,
         pg_sys::Datum::from(typid),
     );
     if tup.is_null() {
-        return String::new();
+        return PgType::builtin(typid.to_u32(), typmod);
     }
-    let t = pg_sys::GETSTRUCT(tup) as *mut pg_sys::FormData_pg_type;
-    let name = name_str(&(*t).typname);
+    let t = &*(pg_sys::GETSTRUCT(tup) as *mut pg_sys::FormData_pg_type);
+    let (typtype, name, nsp) = (t.typtype as u8, name_str(&t.typname), t.typnamespace);
     pg_sys::ReleaseSysCache(tup);
-    name
+    if typtype == b'd' && depth < 8 {
+        let mut base_mod = typmod;
+        let base = pg_sys::getBaseTypeAndTypmod(typid, &mut base_mod);
+        let mut ty = pg_type(base, if typmod >= 0 { typmod } else { base_mod }, depth + 1);
+        ty.is_domain = true;
+        return ty;
+    }
+    let mut ty = PgType {
+        oid: typid.to_u32(),
+        name,
+        schema: cstr(pg_sys::get_namespace_name(nsp)),
+        typmod,
+        ..PgType::default()
+    };
+    if typtype == b'e' {
+        ty.enum_labels = Some(enum_labels(typid));
+    }
+    let elem = pg_sys::get_element_type(typid);
+    if elem != pg_sys::InvalidOid && depth < 8 {
+        ty.element = Some(Box::new(pg_type(elem, -1, depth + 1)));
+    }
+    ty
+}
+
+/// Labels of an enum in `enumsortorder` order.
+unsafe fn enum_labels(typid: pg_sys::Oid) -> Vec<String> {
+    let list = pg_sys::SearchSysCacheList(
+        pg_sys::SysCacheIdentifier::ENUMTYPOIDNAME as i32,
+        1,
+        pg_sys::Datum::from(typid),
+        pg_sys::Datum::null(),
+        pg_sys::Datum::null(),
+    );
+    if list.is_null() {
+        return Vec::new();
+    }
+    let n = (*list).n_members as usize;
+    let mut labels: Vec<(f32, String)> = (0..n)
+        .map(|i| {
+            let ct = *(*list).members.as_ptr().add(i);
+            let e = &*(pg_sys::GETSTRUCT(&mut (*ct).tuple) as *mut pg_sys::FormData_pg_enum);
+            (e.enumsortorder, name_str(&e.enumlabel))
+        })
+        .collect();
+    pg_sys::ReleaseCatCacheList(list);
+    labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+    labels.into_iter().map(|(_, l)| l).collect()
+}
+
+/// An output function, with its state in `cxt`.
+unsafe fn output_function(
+    typid: pg_sys::Oid,
+    cxt: pg_sys::MemoryContext,
+) -> Box<UnsafeCell<pg_sys::FmgrInfo>> {
+    let mut func = pg_sys::InvalidOid;
+    let mut is_varlena = false;
+    pg_sys::getTypeOutputInfo(typid, &mut func, &mut is_varlena);
+    let f = Box::new(UnsafeCell::new(pg_sys::FmgrInfo::default()));
+    pg_sys::fmgr_info_cxt(func, f.get(), cxt);
+    f
+}
+
+/// What the row reader needs for a planned column (and its array elements).
+unsafe fn attr_info(plan: &ColumnPlan, attlen: i16, cxt: pg_sys::MemoryContext) -> AttrInfo {
+    let mut info = AttrInfo {
+        varlena: attlen == -1,
+        out: None,
+        elem: None,
+    };
+    if plan.extract == Extract::Text {
+        info.out = Some(output_function(pg_sys::Oid::from(plan.pg_type.oid), cxt));
+    }
+    if let (Some(ep), Some(et)) = (&plan.element, &plan.pg_type.element) {
+        let elem_oid = pg_sys::Oid::from(et.oid);
+        let mut len = 0i16;
+        let mut byval = false;
+        let mut align = 0 as std::ffi::c_char;
+        pg_sys::get_typlenbyvalalign(elem_oid, &mut len, &mut byval, &mut align);
+        let mut einfo = attr_info(ep, len, cxt);
+        // Array elements are never TOAST pointers themselves.
+        einfo.varlena = false;
+        info.elem = Some(Box::new(ElemInfo {
+            typid: elem_oid,
+            len,
+            byval,
+            align,
+            info: einfo,
+        }));
+    }
+    info
+}
+
+/// `pg_get_expr` text of a column default, rendered with ISO dates and postgres intervals (as
+/// Debezium's JDBC session sees it).
+unsafe fn default_text(rel: pg_sys::Relation, relname: &str, attnum: i16) -> Option<String> {
+    let constr = (*(*rel).rd_att).constr;
+    if constr.is_null() {
+        return None;
+    }
+    let defs = std::slice::from_raw_parts((*constr).defval, usize::from((*constr).num_defval));
+    let def = defs.iter().find(|d| d.adnum == attnum)?;
+    let expr = pg_sys::stringToNode(def.adbin) as *mut pg_sys::Node;
+    let relname_c = std::ffi::CString::new(relname).ok()?;
+    let dpcontext = pg_sys::deparse_context_for(relname_c.as_ptr(), (*rel).rd_id);
+    let (date_style, date_order, interval_style) =
+        (pg_sys::DateStyle, pg_sys::DateOrder, pg_sys::IntervalStyle);
+    pg_sys::DateStyle = pg_sys::USE_ISO_DATES as i32;
+    pg_sys::DateOrder = pg_sys::DATEORDER_MDY as i32;
+    pg_sys::IntervalStyle = pg_sys::INTSTYLE_POSTGRES as i32;
+    let text = cstr(pg_sys::deparse_expression(expr, dpcontext, false, false));
+    pg_sys::DateStyle = date_style;
+    pg_sys::DateOrder = date_order;
+    pg_sys::IntervalStyle = interval_style;
+    Some(text)
 }
 
 unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext) -> RelEntry {
@@ -159,42 +272,32 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
     let mut columns: Vec<ColumnPlan> = Vec::new();
     for i in 0..natts {
         let att = &*(*tupdesc).attrs.as_ptr().add(i);
-        let mut info = AttrInfo {
+        let skipped = AttrInfo {
             varlena: att.attlen == -1,
             out: None,
+            elem: None,
         };
         // pgoutput on PostgreSQL 15 sends no generated columns, so Debezium has none.
         if att.attisdropped || att.attgenerated != 0 {
-            attrs.push(info);
+            attrs.push(skipped);
             continue;
         }
-        let mut typmod = att.atttypmod;
-        let base = pg_sys::getBaseTypeAndTypmod(att.atttypid, &mut typmod);
         let col = PgColumn {
             attr: i,
             name: name_str(&att.attname),
-            type_oid: base.to_u32(),
-            type_name: type_name(base),
-            typmod,
+            ty: pg_type(att.atttypid, att.atttypmod, 0),
             not_null: att.attnotnull,
+            default_expr: if att.atthasdef {
+                default_text(rel, &relname, att.attnum)
+            } else {
+                None
+            },
         };
-        let Some(mut plan) = plan_column(cfg, &col) else {
-            attrs.push(info);
+        let Some(plan) = plan_column(cfg, &col) else {
+            attrs.push(skipped);
             continue;
         };
-        if plan.extract == Extract::Text {
-            let mut func = pg_sys::InvalidOid;
-            let mut is_varlena = false;
-            pg_sys::getTypeOutputInfo(base, &mut func, &mut is_varlena);
-            let f = Box::new(UnsafeCell::new(pg_sys::FmgrInfo::default()));
-            pg_sys::fmgr_info_cxt(func, f.get(), cxt);
-            info.out = Some(f);
-        }
-        if att.atthasdef {
-            let d = default_json(rel, &relname, att.attnum, &plan, &info);
-            plan.set_default(d);
-        }
-        attrs.push(info);
+        attrs.push(attr_info(&plan, att.attlen, cxt));
         columns.push(plan);
     }
     let key = key_attrs(rel);
@@ -203,47 +306,6 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
         attrs,
         natts,
     }
-}
-
-/// The schema default of a column as Debezium derives it from `pg_get_expr` text: the
-/// type's zero for function calls, the literal's value otherwise.
-unsafe fn default_json(
-    rel: pg_sys::Relation,
-    relname: &str,
-    attnum: i16,
-    plan: &ColumnPlan,
-    info: &AttrInfo,
-) -> Option<Vec<u8>> {
-    let constr = (*(*rel).rd_att).constr;
-    if constr.is_null() {
-        return None;
-    }
-    let defs = std::slice::from_raw_parts((*constr).defval, usize::from((*constr).num_defval));
-    let def = defs.iter().find(|d| d.adnum == attnum)?;
-    let expr = pg_sys::stringToNode(def.adbin) as *mut pg_sys::Node;
-    let relname_c = std::ffi::CString::new(relname).ok()?;
-    let dpcontext = pg_sys::deparse_context_for(relname_c.as_ptr(), (*rel).rd_id);
-    let text = cstr(pg_sys::deparse_expression(expr, dpcontext, false, false));
-    let value: Value<'_> = match defaults::classify(&text) {
-        DefaultKind::Zero => plan.zero_default()?,
-        DefaultKind::Literal => {
-            let folded = pg_sys::eval_const_expressions(std::ptr::null_mut(), expr);
-            if (*folded).type_ != pg_sys::NodeTag::T_Const {
-                return None;
-            }
-            let c = folded as *mut pg_sys::Const;
-            if (*c).constisnull {
-                return None;
-            }
-            let v = datum_value((*c).constvalue, plan.extract, info);
-            let mut o = Vec::new();
-            write_value(&mut o, plan, &v);
-            return Some(o);
-        }
-    };
-    let mut o = Vec::new();
-    write_value(&mut o, plan, &value);
-    Some(o)
 }
 
 /// Attribute indexes of an index's key columns, or `None` if it has expression columns.

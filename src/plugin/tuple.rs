@@ -9,7 +9,7 @@ use std::ffi::CStr;
 
 use cedar_cdc_core::decimal::{Numeric, NumericKind};
 use cedar_cdc_core::event::Row;
-use cedar_cdc_core::types::{ColumnPlan, Extract, Value};
+use cedar_cdc_core::types::{ColumnPlan, Elements, Extract, Value};
 use pgrx::pg_sys;
 use pgrx::varlena::{varatt_is_1b_e, vardata_any, varsize_any_exhdr, vartag_external};
 
@@ -19,6 +19,43 @@ pub struct AttrInfo {
     pub varlena: bool,
     /// Output function, for columns written from their text form.
     pub out: Option<Box<UnsafeCell<pg_sys::FmgrInfo>>>,
+    /// Element type facts, for arrays.
+    pub elem: Option<Box<ElemInfo>>,
+}
+
+/// What deconstructing an array needs about its element type.
+pub struct ElemInfo {
+    pub typid: pg_sys::Oid,
+    pub len: i16,
+    pub byval: bool,
+    pub align: std::ffi::c_char,
+    pub info: AttrInfo,
+}
+
+/// The elements of one deconstructed array. Lives in the per-change memory context.
+struct ArrayElems {
+    datums: *const pg_sys::Datum,
+    nulls: *const bool,
+    n: usize,
+    extract: Extract,
+    info: *const AttrInfo,
+}
+
+impl Elements for ArrayElems {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn get(&self, i: usize) -> Value<'_> {
+        // SAFETY: i < n; the arrays were filled by deconstruct_array in this change's memory,
+        // which outlives this value; `info` points into the cached relation entry.
+        unsafe {
+            if i >= self.n || *self.nulls.add(i) {
+                return Value::Null;
+            }
+            datum_value(*self.datums.add(i), self.extract, None, &*self.info)
+        }
+    }
 }
 
 /// Reusable arrays for one deformed tuple.
@@ -65,7 +102,14 @@ impl Row for TupleRow<'_> {
         }
         // SAFETY: the datum comes from heap_deform_tuple of the current change and lives in
         // the change's memory until the change is done; the extraction matches the type.
-        unsafe { datum_value(self.buf.values[i], col.extract, &self.attrs[i]) }
+        unsafe {
+            datum_value(
+                self.buf.values[i],
+                col.extract,
+                col.element.as_deref(),
+                &self.attrs[i],
+            )
+        }
     }
 }
 
@@ -81,11 +125,16 @@ unsafe fn varlena_bytes<'a>(d: pg_sys::Datum) -> &'a [u8] {
     std::slice::from_raw_parts(vardata_any(p).cast(), varsize_any_exhdr(p))
 }
 
-/// Converts a non-null Datum into a [`Value`].
+/// Converts a non-null Datum into a [`Value`]. `element` is the element plan of an array.
 ///
 /// # Safety
 /// `d` must be a valid, non-null Datum of the column the extraction was planned for.
-pub unsafe fn datum_value<'a>(d: pg_sys::Datum, ex: Extract, attr: &'a AttrInfo) -> Value<'a> {
+pub unsafe fn datum_value<'a>(
+    d: pg_sys::Datum,
+    ex: Extract,
+    element: Option<&ColumnPlan>,
+    attr: &'a AttrInfo,
+) -> Value<'a> {
     if attr.varlena && is_external_ondisk(d) {
         return Value::UnchangedToast;
     }
@@ -128,8 +177,52 @@ pub unsafe fn datum_value<'a>(d: pg_sys::Datum, ex: Extract, attr: &'a AttrInfo)
             }
             None => Value::Null,
         },
+        Extract::Bits => {
+            // VarBit: int32 bit_len, then the bits, first bit most significant.
+            let b = varlena_bytes(d);
+            if b.len() < 4 {
+                return Value::Null;
+            }
+            let len = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]).max(0) as usize;
+            Value::Bits(len, &b[4..])
+        }
+        Extract::Point => {
+            let p = d.cast_mut_ptr::<pg_sys::Point>();
+            Value::Point((*p).x, (*p).y)
+        }
+        Extract::Array => match (&attr.elem, element) {
+            (Some(e), Some(ep)) => array(d, e, ep.extract),
+            _ => Value::Null,
+        },
         Extract::Nothing => Value::Null,
     }
+}
+
+/// Deconstructs an array (all dimensions, in storage order) into per-change memory.
+unsafe fn array<'a>(d: pg_sys::Datum, e: &'a ElemInfo, extract: Extract) -> Value<'a> {
+    let arr = pg_sys::pg_detoast_datum(d.cast_mut_ptr()) as *mut pg_sys::ArrayType;
+    let mut datums: *mut pg_sys::Datum = std::ptr::null_mut();
+    let mut nulls: *mut bool = std::ptr::null_mut();
+    let mut n: i32 = 0;
+    pg_sys::deconstruct_array(
+        arr,
+        e.typid,
+        i32::from(e.len),
+        e.byval,
+        e.align,
+        &mut datums,
+        &mut nulls,
+        &mut n,
+    );
+    let elems = pg_sys::palloc(std::mem::size_of::<ArrayElems>()) as *mut ArrayElems;
+    elems.write(ArrayElems {
+        datums,
+        nulls,
+        n: n.max(0) as usize,
+        extract,
+        info: &e.info,
+    });
+    Value::Array(&*elems)
 }
 
 /// Reads numeric's on-disk form (`src/backend/utils/adt/numeric.c`: short, long and special
