@@ -249,16 +249,7 @@ fn uuid(s: &str) -> Option<[u8; 16]> {
     Some(u)
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
+pub use crate::temporal::days_from_civil;
 
 /// A PostgreSQL ISO date/time literal: `YYYY-MM-DD[ HH:MM[:SS[.f]]][±HH[:MM[:SS]]][ BC]`.
 /// Returns (days since 1970, µs of day, offset seconds east).

@@ -32,12 +32,25 @@ pub fn epoch_days(pg_days: i32) -> i32 {
 }
 
 /// `timestamp` (µs since 2000-01-01, `i64::MIN`/`MAX` = ∓infinity) → µs since 1970-01-01.
+///
+/// Past about 292277 AD the count no longer fits: Debezium's `TimeUnit.toMicros` saturates the
+/// seconds and then adds the micro-of-second, wrapping, and so do we.
 #[inline]
 pub fn epoch_micros(pg_us: i64) -> i64 {
     match pg_us {
         i64::MAX => TS_POS_INFINITY_MICROS,
         i64::MIN => TS_NEG_INFINITY_MICROS,
-        us => us.saturating_add(PG_EPOCH_USECS),
+        us => match us.checked_add(PG_EPOCH_USECS) {
+            Some(v) => v,
+            None => {
+                let total = i128::from(us) + i128::from(PG_EPOCH_USECS);
+                let secs = total.div_euclid(1_000_000);
+                let rem = total.rem_euclid(1_000_000) as i64;
+                let sat =
+                    (secs * 1_000_000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+                sat.wrapping_add(rem)
+            }
+        },
     }
 }
 
@@ -49,6 +62,62 @@ pub fn epoch_millis(pg_us: i64) -> i64 {
         i64::MIN => TS_NEG_INFINITY_MICROS / 1000,
         us => us.saturating_add(PG_EPOCH_USECS).div_euclid(1000),
     }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Days since 1970-01-01 of a date read in the Julian calendar (astronomical years).
+pub fn days_from_julian(y: i64, m: u32, d: u32) -> i64 {
+    let a = (14 - i64::from(m)) / 12;
+    let yy = y + 4800 - a;
+    let mm = i64::from(m) + 12 * a - 3;
+    let jdn = i64::from(d) + (153 * mm + 2) / 5 + 365 * yy + yy.div_euclid(4) - 32083;
+    jdn - 2_440_588
+}
+
+/// `date` inside an array, as Debezium streams it through `java.sql.Date` fields: the BC era
+/// is lost (year N BC becomes N AD), the days the Gregorian reform skipped (1582-10-05 to
+/// -14) roll forward ten days, and infinities become fixed junk values.
+pub fn array_epoch_days(pg_days: i32) -> i32 {
+    match pg_days {
+        i32::MAX => return -622_191_234,
+        i32::MIN => return -625_821_272,
+        _ => {}
+    }
+    let (y, m, d) = civil_from_days(i64::from(pg_days) + PG_EPOCH_DAYS);
+    let y = if y <= 0 { 1 - y } else { y };
+    let gap = if y == 1582 && m == 10 && (5..=14).contains(&d) {
+        10
+    } else {
+        0
+    };
+    (days_from_civil(y, m, d) + gap) as i32
+}
+
+/// `timestamp` inside an array, as Debezium streams it through `java.sql.Timestamp`: before
+/// 1582-10-15 the fields are read in the Julian calendar.
+pub fn array_epoch_micros(pg_us: i64) -> i64 {
+    if pg_us == i64::MAX || pg_us == i64::MIN {
+        return epoch_micros(pg_us);
+    }
+    let days = pg_us.div_euclid(USECS_PER_DAY) + PG_EPOCH_DAYS;
+    let us = pg_us.rem_euclid(USECS_PER_DAY);
+    let (y, m, d) = civil_from_days(days);
+    let days = if (y, m, d) < (1582, 10, 15) {
+        days_from_julian(y, m, d)
+    } else {
+        days
+    };
+    days * USECS_PER_DAY + us
 }
 
 /// (year, month, day) of a day count since 1970-01-01, proleptic Gregorian.
@@ -133,6 +202,32 @@ pub fn write_zoned_timestamp<O: Out + ?Sized>(o: &mut O, pg_us: i64, width: i32)
     put_hms(o, us_of_day);
     put_fraction(o, (us_of_day % 1_000_000) as u32 * 1000, width);
     o.put_u8(b'Z');
+}
+
+/// Writes a `timestamptz` inside an array as Debezium streams it: `-infinity` becomes
+/// `java.util.Date`'s far-future junk, and the BC era is lost (year N BC prints as N AD).
+pub fn write_array_zoned_timestamp<O: Out + ?Sized>(o: &mut O, pg_us: i64, width: i32) {
+    match pg_us {
+        i64::MAX => return o.put(b"infinity"),
+        i64::MIN => {
+            o.put(b"+292269055-12-02T23:00:00");
+            put_fraction(o, 0, width);
+            return o.put_u8(b'Z');
+        }
+        _ => {}
+    }
+    let days = pg_us.div_euclid(USECS_PER_DAY) + PG_EPOCH_DAYS;
+    let (y, m, d) = civil_from_days(days);
+    let gap = y == 1582 && m == 10 && (5..=14).contains(&d);
+    if y > 0 && !gap {
+        return write_zoned_timestamp(o, pg_us, width);
+    }
+    let days = days_from_civil(if y <= 0 { 1 - y } else { y }, m, d) + if gap { 10 } else { 0 };
+    write_zoned_timestamp(
+        o,
+        (days - PG_EPOCH_DAYS) * USECS_PER_DAY + pg_us.rem_euclid(USECS_PER_DAY),
+        width,
+    );
 }
 
 /// Writes a `timetz` (µs of local time, zone in seconds west of UTC) as Debezium's
@@ -269,6 +364,34 @@ mod tests {
         assert_eq!(epoch_micros(i64::MIN), -9223372036832400000);
         assert_eq!(epoch_millis(i64::MAX), 9223372036825200);
         assert_eq!(epoch_millis(pg_us(1969, 12, 31, 23, 59, 59, 999_000)), -1);
+        assert_eq!(
+            epoch_micros(pg_us(294276, 12, 31, 23, 59, 59, 999_999)),
+            -9223372036853775810
+        );
+    }
+
+    #[test]
+    fn array_quirks_match_captured_debezium() {
+        let days = |y, m, d| (days_from_civil(y, m, d) - PG_EPOCH_DAYS) as i32;
+        assert_eq!(array_epoch_days(days(0, 1, 1)), -719162);
+        assert_eq!(array_epoch_days(days(1500, 1, 1)), -171664);
+        assert_eq!(array_epoch_days(days(1582, 10, 14)), -141418);
+        assert_eq!(array_epoch_days(days(1582, 10, 15)), -141427);
+        assert_eq!(array_epoch_days(days(-43, 3, 15)), -703383);
+        assert_eq!(
+            array_epoch_micros(pg_us(-43, 3, 15, 12, 0, 0, 0)),
+            -63517953600000000
+        );
+        assert_eq!(
+            array_epoch_micros(pg_us(1500, 1, 1, 0, 0, 0, 0)),
+            -14830992000000000
+        );
+        let mut v = Vec::new();
+        write_array_zoned_timestamp(&mut v, pg_us(-43, 3, 15, 12, 0, 0, 0), 6);
+        assert_eq!(v, b"0044-03-15T12:00:00.000000Z");
+        v.clear();
+        write_array_zoned_timestamp(&mut v, i64::MIN, 6);
+        assert_eq!(v, b"+292269055-12-02T23:00:00.000000Z");
     }
 
     #[test]

@@ -143,13 +143,19 @@ unsafe fn pg_type(typid: pg_sys::Oid, typmod: i32, depth: u32) -> PgType {
         return PgType::builtin(typid.to_u32(), typmod);
     }
     let t = &*(pg_sys::GETSTRUCT(tup) as *mut pg_sys::FormData_pg_type);
-    let (typtype, name, nsp) = (t.typtype as u8, name_str(&t.typname), t.typnamespace);
+    let (typtype, name, nsp, notnull) = (
+        t.typtype as u8,
+        name_str(&t.typname),
+        t.typnamespace,
+        t.typnotnull,
+    );
     pg_sys::ReleaseSysCache(tup);
     if typtype == b'd' && depth < 8 {
         let mut base_mod = typmod;
         let base = pg_sys::getBaseTypeAndTypmod(typid, &mut base_mod);
         let mut ty = pg_type(base, if typmod >= 0 { typmod } else { base_mod }, depth + 1);
         ty.is_domain = true;
+        ty.domain_not_null |= notnull;
         return ty;
     }
     let mut ty = PgType {

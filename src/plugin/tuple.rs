@@ -37,13 +37,19 @@ struct ArrayElems {
     datums: *const pg_sys::Datum,
     nulls: *const bool,
     n: usize,
+    /// Length of the first dimension when the array has several.
+    outer: Option<usize>,
     extract: Extract,
     info: *const AttrInfo,
 }
 
 impl Elements for ArrayElems {
     fn len(&self) -> usize {
-        self.n
+        self.outer.unwrap_or(self.n)
+    }
+
+    fn nested(&self) -> bool {
+        self.outer.is_some()
     }
 
     fn get(&self, i: usize) -> Value<'_> {
@@ -214,11 +220,18 @@ unsafe fn array<'a>(d: pg_sys::Datum, e: &'a ElemInfo, extract: Extract) -> Valu
         &mut nulls,
         &mut n,
     );
+    // ArrayType header: vl_len_, ndim, dataoffset, elemtype, then dims[ndim].
+    let ndim = (*arr).ndim;
+    let outer = (ndim > 1).then(|| {
+        let dims = (arr as *const u8).add(std::mem::size_of::<pg_sys::ArrayType>()) as *const i32;
+        (*dims).max(0) as usize
+    });
     let elems = pg_sys::palloc(std::mem::size_of::<ArrayElems>()) as *mut ArrayElems;
     elems.write(ArrayElems {
         datums,
         nulls,
         n: n.max(0) as usize,
+        outer,
         extract,
         info: &e.info,
     });

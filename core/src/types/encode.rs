@@ -13,10 +13,6 @@ use crate::options::{BinaryMode, Config};
 use crate::out::Out;
 use crate::temporal;
 
-/// `date` infinities inside arrays, as Debezium streams them (`java.sql.Date` conversions).
-const DATE_ARRAY_POS_INFINITY: i32 = -622_191_234;
-const DATE_ARRAY_NEG_INFINITY: i32 = -625_821_272;
-
 /// Writes one column value.
 pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) {
     match (*v, col.encoding) {
@@ -55,19 +51,39 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
             }
         }
         (Value::Bytes(b), _) => json::write_str(o, b),
-        (Value::Date(d), Encoding::Date { in_array: true }) => o.put_int(match d {
-            i32::MAX => DATE_ARRAY_POS_INFINITY,
-            i32::MIN => DATE_ARRAY_NEG_INFINITY,
-            d => temporal::epoch_days(d),
-        }),
+        (Value::Date(d), Encoding::Date { in_array: true }) => {
+            o.put_int(temporal::array_epoch_days(d))
+        }
         (Value::Date(d), _) => o.put_int(temporal::epoch_days(d)),
+        // Array elements go through java.sql.Time: milliseconds, 24:00 wraps to 0.
+        (Value::Time(us), Encoding::TimeMillis) if col.in_array => {
+            o.put_int(us.rem_euclid(temporal::USECS_PER_DAY) / 1000)
+        }
+        (Value::Time(us), _) if col.in_array => {
+            o.put_int(us.rem_euclid(temporal::USECS_PER_DAY) / 1000 * 1000)
+        }
         (Value::Time(us), Encoding::TimeMillis) => o.put_int(us / 1000),
         (Value::Time(us), _) => o.put_int(us),
         (Value::TimeTz(us, zone), _) => {
+            // Array elements go through java.sql.Time.toLocalTime(): whole seconds.
+            let us = if col.in_array {
+                us - us.rem_euclid(1_000_000)
+            } else {
+                us
+            };
             o.put_u8(b'"');
             temporal::write_zoned_time(o, us, zone);
             o.put_u8(b'"');
         }
+        (Value::Timestamp(us), Encoding::TimestampMillis) if col.in_array => {
+            let v = temporal::array_epoch_micros(us);
+            o.put_int(if us == i64::MAX || us == i64::MIN {
+                temporal::epoch_millis(us)
+            } else {
+                v.div_euclid(1000)
+            })
+        }
+        (Value::Timestamp(us), _) if col.in_array => o.put_int(temporal::array_epoch_micros(us)),
         (Value::Timestamp(us), Encoding::TimestampMillis) => o.put_int(temporal::epoch_millis(us)),
         (Value::Timestamp(us), _) => o.put_int(temporal::epoch_micros(us)),
         (Value::TimestampTz(us), e) => {
@@ -76,7 +92,11 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
                 _ => 6,
             };
             o.put_u8(b'"');
-            temporal::write_zoned_timestamp(o, us, width);
+            if col.in_array {
+                temporal::write_array_zoned_timestamp(o, us, width);
+            } else {
+                temporal::write_zoned_timestamp(o, us, width);
+            }
             o.put_u8(b'"');
         }
         (
@@ -104,11 +124,15 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
         }
         (Value::Point(x, y), _) => write_point(o, x, y),
         (Value::Array(elems), _) => match &col.element {
-            Some(ep) => {
+            Some(ep) if !array_fails(ep, elems) => {
                 o.put_u8(b'[');
                 for i in 0..elems.len() {
                     if i > 0 {
                         o.put_u8(b',');
+                    }
+                    if elems.nested() {
+                        o.put(b"null");
+                        continue;
                     }
                     match elems.get(i) {
                         Value::Null => o.put(b"null"),
@@ -117,9 +141,29 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
                 }
                 o.put_u8(b']');
             }
-            None => o.put(&col.null_json),
+            // Debezium's converter rejects the array: the field is left null.
+            _ => o.put(&col.null_json),
         },
     }
+}
+
+/// Whether Debezium's array converter fails on these elements: a NULL element where the
+/// element schema is required (enum arrays), or a NaN/infinite numeric in precise mode.
+fn array_fails(ep: &ColumnPlan, elems: &dyn super::Elements) -> bool {
+    if elems.nested() {
+        return false;
+    }
+    (0..elems.len()).any(|i| match elems.get(i) {
+        Value::Null => !ep.schema.optional,
+        Value::Numeric(n) => {
+            n.kind != NumericKind::Finite
+                && matches!(
+                    ep.encoding,
+                    Encoding::Decimal { .. } | Encoding::VariableDecimal
+                )
+        }
+        _ => false,
+    })
 }
 
 fn write_f64<O: Out + ?Sized>(o: &mut O, f: f64) {

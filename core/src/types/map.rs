@@ -26,6 +26,7 @@ pub(super) fn plan(cfg: &Config, ty: &PgType, opt: bool, in_array: bool) -> Opti
         extract,
         encoding,
         element,
+        in_array,
         null_json: b"null".to_vec(),
         toast_json: b"null".to_vec(),
         pg_type: ty.clone(),

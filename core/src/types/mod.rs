@@ -75,6 +75,8 @@ pub struct PgType {
     pub typmod: i32,
     /// The column's declared type is a domain (Debezium gives domains no default).
     pub is_domain: bool,
+    /// A domain declared NOT NULL (pgjdbc reports such columns as not nullable).
+    pub domain_not_null: bool,
     /// Labels in `enumsortorder` order, for an enum type.
     pub enum_labels: Option<Vec<String>>,
     /// The element type, for an array type.
@@ -137,7 +139,13 @@ pub enum Extract {
 
 /// The elements of an array value, read on demand.
 pub trait Elements {
+    /// Number of elements (of the first dimension, for a multi-dimensional array).
     fn len(&self) -> usize;
+    /// Whether the array has more than one dimension: its elements are then arrays, which
+    /// Debezium's element converters turn into nulls.
+    fn nested(&self) -> bool {
+        false
+    }
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -265,6 +273,9 @@ pub struct ColumnPlan {
     pub encoding: Encoding,
     /// The element plan of an array.
     pub element: Option<Box<ColumnPlan>>,
+    /// This plans an array element (Debezium converts those through pgjdbc's `java.sql`
+    /// types, with their own rounding and calendar).
+    pub in_array: bool,
     /// What a SQL NULL writes: the schema default (JsonConverter's `replace.null.with.default`),
     /// the converter's fallback for a NOT NULL column, or `null`.
     pub null_json: Vec<u8>,
@@ -276,7 +287,12 @@ pub struct ColumnPlan {
 
 /// Plans a column; `None` when Debezium drops columns of this type.
 pub fn plan_column(cfg: &Config, col: &PgColumn) -> Option<ColumnPlan> {
-    let mut plan = map::plan(cfg, &col.ty, !col.not_null, false)?;
+    let mut plan = map::plan(
+        cfg,
+        &col.ty,
+        !(col.not_null || col.ty.domain_not_null),
+        false,
+    )?;
     plan.attr = col.attr;
     plan.name = col.name.clone();
     plan.key_json = json::key(&col.name).into_bytes();
