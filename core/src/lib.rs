@@ -18,6 +18,7 @@ pub mod json;
 pub mod md5;
 pub mod options;
 pub mod out;
+pub mod regexlist;
 pub mod schema;
 pub mod table;
 pub mod temporal;

@@ -3,6 +3,7 @@
 //! name the option and say what is expected.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::regexlist::KeyColumns;
 
 /// `decimal.handling.mode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +82,8 @@ pub struct Config {
     /// `tombstones.on.delete`: follow a delete with a tombstone (record format only, since a
     /// tombstone has no value record).
     pub tombstones_on_delete: bool,
+    /// `message.key.columns`: key columns instead of the primary key.
+    pub message_key_columns: Option<KeyColumns>,
 }
 
 impl Config {
@@ -99,6 +102,7 @@ impl Config {
             unavailable_value_placeholder: b"__debezium_unavailable_value".to_vec(),
             output_format: OutputFormat::Value,
             tombstones_on_delete: true,
+            message_key_columns: None,
         }
     }
 
@@ -127,6 +131,9 @@ impl Config {
                 }
                 "schemas.enable" => c.schemas_enable = boolean(name, value)?,
                 "tombstones.on.delete" => c.tombstones_on_delete = boolean(name, value)?,
+                "message.key.columns" => {
+                    c.message_key_columns = Some(KeyColumns::parse(name, required(name, value)?)?)
+                }
                 "decimal.handling.mode" => {
                     c.decimal_mode = choice(
                         name,
@@ -295,6 +302,12 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "tombstones.on.delete",
         default: "true",
         description: "follow each delete with a tombstone (output.format=record)",
+    },
+    OptionSpec {
+        name: "message.key.columns",
+        default: "",
+        description:
+            "key columns per table: <table regex>:<col>[,<col>...][;...] (else the primary key)",
     },
     OptionSpec {
         name: "output.format",

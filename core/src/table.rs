@@ -58,10 +58,19 @@ impl TablePlan {
             "{}.{}.{}",
             cfg.topic_prefix, schema_name, table_name
         ));
-        let key: Vec<ColumnPlan> = key_attrs
-            .iter()
-            .filter_map(|a| columns.iter().find(|c| c.attr == *a).cloned())
-            .collect();
+        // message.key.columns overrides the primary key where it matches.
+        let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+        let key: Vec<ColumnPlan> = match cfg
+            .message_key_columns
+            .as_ref()
+            .and_then(|k| k.select(schema_name, table_name, &names))
+        {
+            Some(idx) => idx.into_iter().map(|i| columns[i].clone()).collect(),
+            None => key_attrs
+                .iter()
+                .filter_map(|a| columns.iter().find(|c| c.attr == *a).cloned())
+                .collect(),
+        };
         let mut t = TablePlan {
             schema_name: schema_name.to_string(),
             table_name: table_name.to_string(),

@@ -314,49 +314,56 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
     }
 }
 
-/// Attribute indexes of an index's key columns, or `None` if it has expression columns.
-unsafe fn index_columns(indexoid: pg_sys::Oid) -> Option<(String, bool, Vec<usize>)> {
+/// An index's columns (key and INCLUDE columns, as JDBC's `getIndexInfo` lists them).
+struct IndexColumns {
+    name: String,
+    unique: bool,
+    clustered: bool,
+    /// Attribute indexes, or `None` when a column is an expression.
+    cols: Option<Vec<usize>>,
+}
+
+unsafe fn index_columns(indexoid: pg_sys::Oid) -> Option<IndexColumns> {
     let irel = pg_sys::RelationIdGetRelation(indexoid);
     if irel.is_null() {
         return None;
     }
     let idx = (*irel).rd_index;
-    let nkeys = (*idx).indnkeyatts as usize;
-    let keys = (*idx).indkey.values.as_slice(nkeys);
-    let plain = keys.iter().all(|&k| k > 0);
+    let n = (*idx).indnatts as usize;
+    let keys = (*idx).indkey.values.as_slice(n);
     let cols = keys
         .iter()
-        .map(|&k| (k as usize).saturating_sub(1))
-        .collect();
-    let name = name_str(&(*(*irel).rd_rel).relname);
-    let unique = (*idx).indisunique;
+        .all(|&k| k > 0)
+        .then(|| keys.iter().map(|&k| k as usize - 1).collect());
+    let r = IndexColumns {
+        name: name_str(&(*(*irel).rd_rel).relname),
+        unique: (*idx).indisunique,
+        clustered: (*idx).indisclustered,
+        cols,
+    };
     pg_sys::RelationClose(irel);
-    plain.then_some((name, unique, cols))
+    Some(r)
 }
 
-/// Debezium's key: the primary key in constraint order, else the plain unique index that
-/// JDBC's `getIndexInfo` lists first (by name), else none.
+/// Debezium's key: the primary key in constraint order, else the first unique index in
+/// JDBC's `getIndexInfo` order (clustered first, then by name) whose columns are all plain
+/// columns (INCLUDE columns count), else none.
 unsafe fn key_attrs(rel: pg_sys::Relation) -> Vec<usize> {
     let list = pg_sys::RelationGetIndexList(rel);
     let pk = (*rel).rd_pkindex;
     let mut key = None;
     if pk != pg_sys::InvalidOid {
-        key = index_columns(pk).map(|(_, _, c)| c);
+        key = index_columns(pk).and_then(|i| i.cols);
     }
     if key.is_none() && !list.is_null() {
-        let mut best: Option<(String, Vec<usize>)> = None;
-        for i in 0..(*list).length as usize {
-            let oid = (*(*list).elements.add(i)).oid_value;
-            if let Some((name, true, cols)) = index_columns(oid) {
-                if best
-                    .as_ref()
-                    .is_none_or(|(b, _)| name.as_bytes() < b.as_bytes())
-                {
-                    best = Some((name, cols));
-                }
-            }
-        }
-        key = best.map(|(_, c)| c);
+        let mut unique: Vec<IndexColumns> = (0..(*list).length as usize)
+            .filter_map(|i| index_columns((*(*list).elements.add(i)).oid_value))
+            .filter(|i| i.unique)
+            .collect();
+        unique.sort_by(|a, b| {
+            (!a.clustered, a.name.as_bytes()).cmp(&(!b.clustered, b.name.as_bytes()))
+        });
+        key = unique.into_iter().find_map(|i| i.cols);
     }
     if !list.is_null() {
         pg_sys::list_free(list);

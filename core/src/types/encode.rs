@@ -28,6 +28,7 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
         (Value::Float8(f), _) => write_f64(o, f),
         (Value::Numeric(n), e) => write_numeric(o, col, &n, e),
         (Value::Bytes(b), Encoding::Binary(mode)) => write_binary(o, b, mode),
+        (Value::Bytes(b), Encoding::Geometric(mode)) => write_binary(o, &java_geometric(b), mode),
         (Value::Bytes(b), Encoding::HstoreJson) => match hstore::parse(b) {
             Some(pairs) => {
                 let mut s = Vec::with_capacity(b.len() + 8);
@@ -115,12 +116,8 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
             let set = len > 0 && data.first().is_some_and(|b| b & 0x80 != 0);
             o.put(if set { b"true" } else { b"false" });
         }
-        (Value::Bits(len, data), e) => {
-            let mode = match e {
-                Encoding::Bits(m) => m,
-                _ => BinaryMode::Bytes,
-            };
-            write_binary(o, &bits::to_le_bytes(len, data), mode);
+        (Value::Bits(len, data), _) => {
+            write_binary(o, &bits::to_le_bytes(len, data), BinaryMode::Bytes)
         }
         (Value::Point(x, y), _) => write_point(o, x, y),
         (Value::Array(elems), _) => match &col.element {
@@ -145,6 +142,36 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
             _ => o.put(&col.null_json),
         },
     }
+}
+
+/// PostgreSQL's text of a geometric type with every number re-rendered as Java's
+/// `Double.toString` (what pgjdbc's `PGbox`, `PGcircle`, … `getValue()` prints).
+fn java_geometric(text: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() + 8);
+    let mut i = 0;
+    while i < text.len() {
+        let c = text[i];
+        if c.is_ascii_digit() || c == b'-' || c == b'.' || c == b'+' {
+            let start = i;
+            while i < text.len()
+                && (text[i].is_ascii_alphanumeric() || matches!(text[i], b'-' | b'+' | b'.'))
+            {
+                i += 1;
+            }
+            let tok = std::str::from_utf8(&text[start..i]).unwrap_or("");
+            match tok.parse::<f64>() {
+                Ok(f) if f.is_finite() => javafmt::write_f64(&mut out, f),
+                Ok(f) if f.is_nan() => out.extend_from_slice(b"NaN"),
+                Ok(f) if f > 0.0 => out.extend_from_slice(b"Infinity"),
+                Ok(_) => out.extend_from_slice(b"-Infinity"),
+                Err(_) => out.extend_from_slice(tok.as_bytes()),
+            }
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Whether Debezium's array converter fails on these elements: a NULL element where the
@@ -413,7 +440,21 @@ pub(super) fn literal_json(cfg: &Config, col: &ColumnPlan, lit: &Literal) -> Opt
                 write_bigint_b64(&mut o, &v);
             }
             Encoding::DecimalString => {
-                let s = plain_from_digits(digits, *lscale);
+                // withScaleAdjustedIfNeeded raises the scale to the column's.
+                let t = col.pg_type.typmod;
+                let cscale = if t >= 4 {
+                    (((t - 4) & 0x7ff) ^ 1024) - 1024
+                } else {
+                    0
+                };
+                let (mut d, mut sc) = (digits.clone(), *lscale);
+                if cscale > sc {
+                    if d != "0" {
+                        d.push_str(&"0".repeat((cscale - sc) as usize));
+                    }
+                    sc = cscale;
+                }
+                let s = plain_from_digits(&d, sc);
                 json::write_str(&mut o, s.as_bytes());
             }
             Encoding::DecimalDouble => {
@@ -425,7 +466,9 @@ pub(super) fn literal_json(cfg: &Config, col: &ColumnPlan, lit: &Literal) -> Opt
         (Literal::Bits(b), Encoding::BitBool) if b.len() == 1 => {
             o.extend_from_slice(if b == "1" { b"true" } else { b"false" })
         }
-        (Literal::Bits(b), Encoding::Bits(mode)) => write_binary(&mut o, &bits::from_str(b)?, mode),
+        (Literal::Bits(b), Encoding::Bits) => {
+            write_binary(&mut o, &bits::from_str(b)?, BinaryMode::Bytes)
+        }
         (Literal::Uuid(u), Encoding::Uuid) => write_uuid(&mut o, u),
         (Literal::DateTime(dt, pos), e) => match (dt, e) {
             (Some((days, _)), Encoding::Date { .. }) => o.put_int(*days),
@@ -495,6 +538,13 @@ mod tests {
             Encoding::IntervalString,
         );
         assert_eq!(o, b"\"P1Y2M3DT4H5M6.78S\"");
+    }
+
+    #[test]
+    fn geometric_text_like_pgjdbc() {
+        assert_eq!(java_geometric(b"(1,1),(0,0)"), b"(1.0,1.0),(0.0,0.0)");
+        assert_eq!(java_geometric(b"<(10,20),1e-07>"), b"<(10.0,20.0),1.0E-7>");
+        assert_eq!(java_geometric(b"{1,-1,0}"), b"{1.0,-1.0,0.0}");
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub(super) fn fallback_json(col: &ColumnPlan) -> Vec<u8> {
         Encoding::DecimalString | Encoding::MoneyString { .. } => b"\"0\"",
         Encoding::MoneyDouble => b"0.0",
         Encoding::String | Encoding::Uuid => b"\"\"",
-        Encoding::Binary(_) | Encoding::Bits(_) => b"\"\"",
+        Encoding::Binary(_) | Encoding::Bits | Encoding::Geometric(_) => b"\"\"",
         Encoding::ZonedTime => b"\"00:00:00Z\"",
         // Built once with no width: no fraction whatever the precision.
         Encoding::ZonedTimestamp { .. } => b"\"1970-01-01T00:00:00Z\"",
@@ -67,7 +67,7 @@ pub(super) fn toast_placeholder(cfg: &Config, col: &ColumnPlan) -> Vec<u8> {
         Encoding::HstoreMap => write_placeholder_map(&mut o, &text),
         Encoding::Array => match &col.element {
             Some(e) => match (e.pg_type.oid, e.encoding) {
-                (_, Encoding::String) if e.pg_type.enum_labels.is_none() => {
+                (oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::JSON | oid::JSONB, _) => {
                     o.push(b'[');
                     json::write_str(&mut o, text.as_bytes());
                     o.push(b']');

@@ -237,7 +237,7 @@ fn scalar(
             if len > 1 {
                 let s = Schema::named(Type::Bytes, opt, "io.debezium.data.Bits", Some(1))
                     .with_param("length", &len.to_string());
-                (X::Bits, E::Bits(cfg.binary_mode), s)
+                (X::Bits, E::Bits, s)
             } else {
                 (X::Bits, E::BitBool, plain(Type::Boolean))
             }
@@ -302,6 +302,12 @@ fn scalar(
                 ),
             },
             // include.unknown.datatypes: the value's text as bytes.
+            "box" | "circle" | "line" | "lseg" | "path" | "polygon"
+                if cfg.include_unknown_datatypes && !in_array =>
+            {
+                let (_, _, s) = binary(cfg, opt);
+                (X::Text, E::Geometric(cfg.binary_mode), s)
+            }
             _ if cfg.include_unknown_datatypes && !in_array => {
                 let (_, e, s) = binary(cfg, opt);
                 (X::Text, e, s)

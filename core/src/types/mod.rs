@@ -226,8 +226,11 @@ pub enum Encoding {
     String,
     /// Binary data per `binary.handling.mode`.
     Binary(crate::options::BinaryMode),
-    /// `io.debezium.data.Bits`: little-endian bytes, per `binary.handling.mode`.
-    Bits(crate::options::BinaryMode),
+    /// `io.debezium.data.Bits`: little-endian bytes, always base64 (the schema is `bytes`).
+    Bits,
+    /// A geometric type Debezium does not know (`include.unknown.datatypes`): the text as
+    /// pgjdbc's `PGbox`/`PGpolygon`/… re-renders it, per `binary.handling.mode`.
+    Geometric(crate::options::BinaryMode),
     /// `bit(1)`: a boolean.
     BitBool,
     /// Days since 1970-01-01; inside an array, infinities take Debezium's array values.

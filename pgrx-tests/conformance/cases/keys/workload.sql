@@ -1,0 +1,15 @@
+INSERT INTO t1 VALUES (1, 2, 'x');
+INSERT INTO t2 VALUES (1, 2, 'x');
+INSERT INTO t3 VALUES (1, 'x', 3);
+INSERT INTO t4 VALUES (1, 2, 'x');
+INSERT INTO t5 VALUES (1, 'x');
+INSERT INTO t6 VALUES (1, 2, 'x');
+INSERT INTO mk VALUES (1, 'x', 3);
+UPDATE mk SET w = 4;
+DELETE FROM mk;
+INSERT INTO mk2 VALUES (1, 'x');
+INSERT INTO nopk VALUES (7, 'keyed');
+UPDATE nopk SET b = 'rekeyed';
+DELETE FROM nopk;
+UPDATE t1 SET b = 5;
+DELETE FROM t1;

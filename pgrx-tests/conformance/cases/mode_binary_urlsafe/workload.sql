@@ -1,0 +1,1 @@
+\ir ../shared/modes_workload.sql
