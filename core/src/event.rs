@@ -5,7 +5,7 @@
 
 use crate::json;
 use crate::options::{Config, OutputFormat};
-use crate::out::Out;
+use crate::out::{Out, OutExt};
 use crate::table::TablePlan;
 use crate::temporal;
 use crate::types::{write_value, ColumnPlan, Value};
@@ -19,11 +19,12 @@ pub trait Row {
 /// The facts of the transaction an event belongs to.
 #[derive(Clone, Debug, Default)]
 pub struct Txn {
-    /// The top-level transaction id.
-    pub xid: u32,
+    /// The top-level transaction id (none for a non-transactional message).
+    pub xid: Option<u32>,
     /// Commit time, microseconds since 2000-01-01 UTC.
     pub commit_time: i64,
-    /// End LSN of the previous transaction this session decoded (`sequence[0]`).
+    /// `sequence[0]`: end LSN of the previous transaction this session decoded (or the LSN of
+    /// a non-transactional message since).
     pub last_commit_lsn: Option<u64>,
     /// Replication origin name, when the transaction was replicated from elsewhere.
     pub origin: Option<String>,
@@ -37,6 +38,7 @@ pub enum Op {
     Create,
     Update,
     Delete,
+    Truncate,
 }
 
 impl Op {
@@ -45,8 +47,37 @@ impl Op {
             Op::Create => b"\"c\"",
             Op::Update => b"\"u\"",
             Op::Delete => b"\"d\"",
+            Op::Truncate => b"\"t\"",
         }
     }
+
+    /// The letter of `skipped.operations`.
+    pub fn letter(self) -> char {
+        match self {
+            Op::Create => 'c',
+            Op::Update => 'u',
+            Op::Delete => 'd',
+            Op::Truncate => 't',
+        }
+    }
+}
+
+/// The position of an event in its transaction (`provide.transaction.metadata`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Block {
+    pub total_order: u64,
+    pub data_collection_order: u64,
+}
+
+/// Where and when an event happens.
+#[derive(Clone, Copy, Debug)]
+pub struct At<'a> {
+    pub txn: &'a Txn,
+    /// LSN of the change or message.
+    pub lsn: u64,
+    pub block: Option<Block>,
+    /// Processing time, µs since 1970.
+    pub now_us: i64,
 }
 
 /// Session-wide constant parts of every event.
@@ -57,10 +88,41 @@ pub struct Session {
     source_head: Vec<u8>,
     /// `,"snapshot":"false","db":<db>,"sequence":"[`
     source_db: Vec<u8>,
+    /// `{"topic":"<prefix>.transaction","key":`
+    tx_record_head: Vec<u8>,
+    /// `{"topic":"<prefix>.message","key":`
+    message_record_head: Vec<u8>,
+    /// `{"topic":"__debezium-heartbeat.<prefix>","key":`
+    heartbeat_record_head: Vec<u8>,
 }
+
+/// Something that writes a record into a sink.
+type Writer<'a> = &'a dyn Fn(&mut dyn Out);
 
 /// The value of `source.version`: ours, not Debezium's (documented in the README).
 pub const SOURCE_VERSION: &str = concat!("cedar_cdc-", env!("CARGO_PKG_VERSION"));
+
+const TX_KEY_SCHEMA: &str = r#"{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"}],"optional":false,"name":"io.debezium.connector.common.TransactionMetadataKey","version":1}"#;
+const TX_VALUE_SCHEMA: &str = r#"{"type":"struct","fields":[{"type":"string","optional":false,"field":"status"},{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":true,"field":"event_count"},{"type":"array","items":{"type":"struct","fields":[{"type":"string","optional":false,"field":"data_collection"},{"type":"int64","optional":false,"field":"event_count"}],"optional":true,"name":"event.collection","version":1},"optional":true,"field":"data_collections"},{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.TransactionMetadataValue","version":1}"#;
+const MESSAGE_KEY_SCHEMA: &str = r#"{"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"}],"optional":false,"name":"io.debezium.connector.postgresql.MessageKey","version":1}"#;
+const HEARTBEAT_KEY_SCHEMA: &str = r#"{"type":"struct","fields":[{"type":"string","optional":false,"field":"serverName"}],"optional":false,"name":"io.debezium.connector.common.ServerNameKey","version":1}"#;
+const HEARTBEAT_VALUE_SCHEMA: &str = r#"{"type":"struct","fields":[{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.Heartbeat","version":1}"#;
+
+/// The `MessageValue` schema (`content` follows `binary.handling.mode`).
+fn message_value_schema(binary_string: bool) -> String {
+    format!(
+        concat!(
+            r#"{{"type":"struct","fields":[{{"type":"string","optional":false,"field":"op"}},{{"type":"int64","optional":true,"field":"ts_ms"}},"#,
+            "{}",
+            ",",
+            "{}",
+            r#",{{"type":"struct","fields":[{{"type":"string","optional":true,"field":"prefix"}},{{"type":"{}","optional":true,"field":"content"}}],"optional":false,"name":"io.debezium.connector.postgresql.Message","version":1,"field":"message"}}],"optional":false,"name":"io.debezium.connector.postgresql.MessageValue","version":1}}"#
+        ),
+        crate::table::SOURCE_SCHEMA,
+        crate::table::TRANSACTION_BLOCK_SCHEMA,
+        if binary_string { "string" } else { "bytes" }
+    )
+}
 
 impl Session {
     /// Prepares the constant parts for a database and configuration.
@@ -76,15 +138,40 @@ impl Session {
             json::quoted(database)
         )
         .into_bytes();
+        let head = |topic: String| {
+            format!(
+                "{{\"topic\":{},\"key\":",
+                json::quoted(&crate::table::sanitize_topic(&topic))
+            )
+            .into_bytes()
+        };
         Session {
+            tx_record_head: head(format!("{}.transaction", cfg.topic_prefix)),
+            message_record_head: head(format!("{}.message", cfg.topic_prefix)),
+            heartbeat_record_head: head(format!(
+                "{}.{}",
+                cfg.heartbeat_topic_prefix, cfg.topic_prefix
+            )),
             cfg,
             source_head,
             source_db,
         }
     }
 
-    /// Writes the `source` block of a table change at `lsn`.
-    pub fn write_source<O: Out + ?Sized>(&self, o: &mut O, t: &TablePlan, txn: &Txn, lsn: u64) {
+    /// Whether `op` is listed in `skipped.operations`.
+    pub fn skips(&self, op: Op) -> bool {
+        self.cfg.skipped_operations.contains(op.letter())
+    }
+
+    /// Whether changes of source operation `op` reach Debezium at all: an explicit
+    /// `skipped.operations` leaves them out of its publication's `publish` list.
+    pub fn publishes(&self, op: Op) -> bool {
+        !(self.cfg.skipped_operations_set && self.skips(op))
+    }
+
+    /// Writes the `source` block; `table_part` is `,"schema":…,"table":…,"txId":`.
+    fn write_source<O: Out + ?Sized>(&self, o: &mut O, table_part: &[u8], at: &At<'_>) {
+        let txn = at.txn;
         let us = txn.commit_time.saturating_add(temporal::PG_EPOCH_USECS);
         o.put(&self.source_head);
         o.put_int(us.div_euclid(1000));
@@ -98,15 +185,18 @@ impl Session {
             None => o.put(b"null"),
         }
         o.put(b",\\\"");
-        o.put_int(lsn);
+        o.put_int(at.lsn);
         o.put(b"\\\"]\",\"ts_us\":");
         o.put_int(us);
         o.put(b",\"ts_ns\":");
         o.put_int(i128::from(us) * 1000);
-        o.put(&t.source_table);
-        o.put_int(txn.xid);
+        o.put(table_part);
+        match txn.xid {
+            Some(x) => o.put_int(x),
+            None => o.put(b"null"),
+        }
         o.put(b",\"lsn\":");
-        o.put_int(lsn);
+        o.put_int(at.lsn);
         o.put(b",\"xmin\":null,\"origin\":");
         match &txn.origin {
             Some(n) => json::write_str(o, n.as_bytes()),
@@ -120,6 +210,25 @@ impl Session {
         o.put_u8(b'}');
     }
 
+    /// `"transaction":…` of an event.
+    fn write_block<O: Out + ?Sized>(&self, o: &mut O, at: &At<'_>) {
+        o.put(b",\"transaction\":");
+        match (at.block, at.txn.xid) {
+            (Some(b), Some(xid)) => {
+                o.put(b"{\"id\":\"");
+                o.put_int(xid);
+                o.put_u8(b':');
+                o.put_int(at.lsn);
+                o.put(b"\",\"total_order\":");
+                o.put_int(b.total_order);
+                o.put(b",\"data_collection_order\":");
+                o.put_int(b.data_collection_order);
+                o.put_u8(b'}');
+            }
+            _ => o.put(b"null"),
+        }
+    }
+
     /// Writes the value record of a change: the envelope, wrapped with its schema when
     /// `schemas.enable` is on. `toast_from` supplies unchanged TOAST values (the old row
     /// under REPLICA IDENTITY FULL).
@@ -128,13 +237,11 @@ impl Session {
         &self,
         o: &mut O,
         t: &TablePlan,
-        txn: &Txn,
-        lsn: u64,
+        at: &At<'_>,
         op: Op,
         before: Option<&R>,
         after: Option<&R>,
         toast_from: Option<&R>,
-        now_us: i64,
     ) {
         o.put(&t.value_prefix);
         o.put(b"{\"before\":");
@@ -148,10 +255,11 @@ impl Session {
             None => o.put(b"null"),
         }
         o.put(b",\"source\":");
-        self.write_source(o, t, txn, lsn);
-        o.put(b",\"transaction\":null,\"op\":");
+        self.write_source(o, &t.source_table, at);
+        self.write_block(o, at);
+        o.put(b",\"op\":");
         o.put(op.code());
-        write_processing_time(o, now_us);
+        write_processing_time(o, at.now_us);
         o.put_u8(b'}');
         if !t.value_prefix.is_empty() {
             o.put_u8(b'}');
@@ -177,6 +285,40 @@ impl Session {
         }
     }
 
+    /// Whether records carry topic and key (`output.format=record`).
+    fn records(&self) -> bool {
+        self.cfg.output_format == OutputFormat::Record
+    }
+
+    /// Writes `{"topic":…,"key":<key>,"value":<value>}` (record format) or the value alone.
+    /// `key` and `value` write their records into the scratch buffer.
+    fn write_record<O: Out>(
+        &self,
+        o: &mut O,
+        head: &[u8],
+        scratch: &mut Vec<u8>,
+        key: Option<Writer<'_>>,
+        value: Writer<'_>,
+    ) {
+        if !self.records() {
+            return value(o);
+        }
+        o.put(head);
+        match key {
+            Some(k) => {
+                scratch.clear();
+                k(scratch);
+                json::write_str(o, scratch);
+            }
+            None => o.put(b"null"),
+        }
+        o.put(b",\"value\":");
+        scratch.clear();
+        value(scratch);
+        json::write_str(o, scratch);
+        o.put_u8(b'}');
+    }
+
     /// Writes one change event in the configured output format. The key comes from the old
     /// row for a delete and from the new row otherwise. `scratch` is reused between calls.
     #[allow(clippy::too_many_arguments)]
@@ -184,37 +326,44 @@ impl Session {
         &self,
         o: &mut O,
         t: &TablePlan,
-        txn: &Txn,
-        lsn: u64,
+        at: &At<'_>,
         op: Op,
         before: Option<&R>,
         after: Option<&R>,
         toast_from: Option<&R>,
-        now_us: i64,
         scratch: &mut Vec<u8>,
     ) {
         match self.cfg.output_format {
-            OutputFormat::Value => {
-                self.write_value_record(o, t, txn, lsn, op, before, after, toast_from, now_us)
-            }
+            OutputFormat::Value => self.write_value_record(o, t, at, op, before, after, toast_from),
             OutputFormat::Record => {
                 o.put(&t.record_head);
                 let key_row = if op == Op::Delete { before } else { after };
                 self.write_key_string(o, t, key_row, toast_from, scratch);
                 o.put(b",\"value\":");
                 scratch.clear();
-                self.write_value_record(
-                    scratch, t, txn, lsn, op, before, after, toast_from, now_us,
-                );
+                self.write_value_record(scratch, t, at, op, before, after, toast_from);
                 json::write_str(o, scratch);
                 o.put_u8(b'}');
             }
         }
     }
 
+    /// Writes a truncate event (`op` `t`, no key, no rows) of one table.
+    pub fn write_truncate<O: Out>(
+        &self,
+        o: &mut O,
+        t: &TablePlan,
+        at: &At<'_>,
+        scratch: &mut Vec<u8>,
+    ) {
+        self.write_record(o, &t.record_head, scratch, None, &|v: &mut dyn Out| {
+            self.write_value_record::<_, NoRow>(v, t, at, Op::Truncate, None, None, None)
+        });
+    }
+
     /// Whether a delete is followed by a tombstone message.
     pub fn emits_tombstones(&self) -> bool {
-        self.cfg.output_format == OutputFormat::Record && self.cfg.tombstones_on_delete
+        self.records() && self.cfg.tombstones_on_delete
     }
 
     /// Writes the tombstone that follows a delete: the old key and a Kafka null value.
@@ -246,6 +395,201 @@ impl Session {
             }
             _ => o.put(b"null"),
         }
+    }
+
+    fn schema_wrapped(&self, o: &mut dyn Out, schema: &str, payload: &dyn Fn(&mut dyn Out)) {
+        if self.cfg.schemas_enable {
+            o.put(b"{\"schema\":");
+            o.put(schema.as_bytes());
+            o.put(b",\"payload\":");
+            payload(o);
+            o.put_u8(b'}');
+        } else {
+            payload(o);
+        }
+    }
+
+    /// Writes a transaction's BEGIN record (topic `<prefix>.transaction`).
+    pub fn write_begin<O: Out>(&self, o: &mut O, txn: &Txn, first_lsn: u64, scratch: &mut Vec<u8>) {
+        self.write_tx_record(o, txn, first_lsn, None, scratch);
+    }
+
+    /// Writes a transaction's END record with its event counts.
+    pub fn write_end<O: Out>(
+        &self,
+        o: &mut O,
+        txn: &Txn,
+        end_lsn: u64,
+        meta: &TxMeta,
+        scratch: &mut Vec<u8>,
+    ) {
+        self.write_tx_record(o, txn, end_lsn, Some(meta), scratch);
+    }
+
+    fn write_tx_record<O: Out>(
+        &self,
+        o: &mut O,
+        txn: &Txn,
+        lsn: u64,
+        end: Option<&TxMeta>,
+        scratch: &mut Vec<u8>,
+    ) {
+        let id = format!("{}:{}", txn.xid.unwrap_or(0), lsn);
+        let ts_ms = txn
+            .commit_time
+            .saturating_add(temporal::PG_EPOCH_USECS)
+            .div_euclid(1000);
+        let key = |k: &mut dyn Out| {
+            self.schema_wrapped(k, TX_KEY_SCHEMA, &|p: &mut dyn Out| {
+                p.put(b"{\"id\":");
+                json::write_str(p, id.as_bytes());
+                p.put_u8(b'}');
+            })
+        };
+        let value = |v: &mut dyn Out| {
+            self.schema_wrapped(v, TX_VALUE_SCHEMA, &|p: &mut dyn Out| {
+                p.put(if end.is_some() {
+                    b"{\"status\":\"END\",\"id\":".as_slice()
+                } else {
+                    b"{\"status\":\"BEGIN\",\"id\":".as_slice()
+                });
+                json::write_str(p, id.as_bytes());
+                match end {
+                    Some(m) => {
+                        p.put(b",\"event_count\":");
+                        p.put_int(m.total);
+                        p.put(b",\"data_collections\":");
+                        m.write_collections(p);
+                    }
+                    None => p.put(b",\"event_count\":null,\"data_collections\":null"),
+                }
+                p.put(b",\"ts_ms\":");
+                p.put_int(ts_ms);
+                p.put_u8(b'}');
+            })
+        };
+        self.write_record(o, &self.tx_record_head, scratch, Some(&key), &value);
+    }
+
+    /// Writes a logical decoding message event (topic `<prefix>.message`).
+    pub fn write_message<O: Out>(
+        &self,
+        o: &mut O,
+        at: &At<'_>,
+        prefix: &[u8],
+        content: &[u8],
+        scratch: &mut Vec<u8>,
+    ) {
+        let binary_string = self.cfg.binary_mode != crate::options::BinaryMode::Bytes;
+        let value_schema = message_value_schema(binary_string);
+        let key = |k: &mut dyn Out| {
+            self.schema_wrapped(k, MESSAGE_KEY_SCHEMA, &|p: &mut dyn Out| {
+                p.put(b"{\"prefix\":");
+                json::write_str(p, prefix);
+                p.put_u8(b'}');
+            })
+        };
+        let value = |v: &mut dyn Out| {
+            self.schema_wrapped(v, &value_schema, &|p: &mut dyn Out| {
+                p.put(b"{\"op\":\"m\",\"ts_ms\":");
+                p.put_int(at.now_us.div_euclid(1000));
+                p.put(b",\"source\":");
+                self.write_source(p, b",\"schema\":\"\",\"table\":\"\",\"txId\":", at);
+                self.write_block(p, at);
+                p.put(b",\"message\":{\"prefix\":");
+                json::write_str(p, prefix);
+                p.put(b",\"content\":");
+                crate::types::write_binary(p, content, self.cfg.binary_mode);
+                p.put(b"}}");
+            })
+        };
+        self.write_record(o, &self.message_record_head, scratch, Some(&key), &value);
+    }
+
+    /// Writes a heartbeat record (topic `__debezium-heartbeat.<prefix>`).
+    pub fn write_heartbeat<O: Out>(&self, o: &mut O, now_us: i64, scratch: &mut Vec<u8>) {
+        let key = |k: &mut dyn Out| {
+            self.schema_wrapped(k, HEARTBEAT_KEY_SCHEMA, &|p: &mut dyn Out| {
+                p.put(b"{\"serverName\":");
+                json::write_str(p, self.cfg.topic_prefix.as_bytes());
+                p.put_u8(b'}');
+            })
+        };
+        let value = |v: &mut dyn Out| {
+            self.schema_wrapped(v, HEARTBEAT_VALUE_SCHEMA, &|p: &mut dyn Out| {
+                p.put(b"{\"ts_ms\":");
+                p.put_int(now_us.div_euclid(1000));
+                p.put_u8(b'}');
+            })
+        };
+        self.write_record(o, &self.heartbeat_record_head, scratch, Some(&key), &value);
+    }
+}
+
+/// A row type for events without rows (truncate).
+struct NoRow;
+
+impl Row for NoRow {
+    fn value(&self, _col: &ColumnPlan) -> Value<'_> {
+        Value::Null
+    }
+}
+
+/// Transaction metadata of the transaction being decoded: event counts per data collection,
+/// kept in a Java `HashMap` whose capacity survives `clear()`, as Debezium's does.
+#[derive(Clone, Debug, Default)]
+pub struct TxMeta {
+    map: crate::javamap::JavaHashMap,
+    counts: Vec<u64>,
+    /// Events so far (`total_order` of the last one, `event_count` at the end).
+    pub total: u64,
+}
+
+impl TxMeta {
+    /// Starts a new transaction.
+    pub fn begin(&mut self) {
+        self.map.clear();
+        self.counts.clear();
+        self.total = 0;
+    }
+
+    /// Counts an event of `collection` (`schema.table`) and returns its position.
+    pub fn event(&mut self, collection: &str) -> Block {
+        self.total += 1;
+        let i = self.map.insert(collection);
+        if i == self.counts.len() {
+            self.counts.push(0);
+        }
+        self.counts[i] += 1;
+        Block {
+            total_order: self.total,
+            data_collection_order: self.counts[i],
+        }
+    }
+
+    /// Counts a message event: each has its own data collection in Debezium.
+    pub fn message(&mut self) -> Block {
+        self.total += 1;
+        Block {
+            total_order: self.total,
+            data_collection_order: 1,
+        }
+    }
+
+    /// `[{"data_collection":…,"event_count":…},…]` in `HashMap` order.
+    pub fn write_collections(&self, o: &mut dyn Out) {
+        o.put_u8(b'[');
+        for (n, i) in self.map.order().into_iter().enumerate() {
+            if n > 0 {
+                o.put_u8(b',');
+            }
+            o.put(b"{\"data_collection\":");
+            json::write_str(o, self.map.key(i).as_bytes());
+            o.put(b",\"event_count\":");
+            o.put_int(self.counts[i]);
+            o.put_u8(b'}');
+        }
+        o.put_u8(b']');
     }
 }
 
@@ -303,6 +647,7 @@ pub fn key_changed<R: Row>(t: &TablePlan, old: &R, new: &R, scratch: &mut Vec<u8
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::OutputFormat;
     use crate::types::{oid, plan_column, PgColumn, PgType};
 
     struct VecRow(Vec<Value<'static>>);
@@ -360,7 +705,7 @@ mod tests {
         let t = ri_default(&cfg);
         let s = Session::new(cfg, "postgres");
         let txn = Txn {
-            xid: 774,
+            xid: Some(774),
             // 1795420461266802 µs since 1970
             commit_time: 1_795_420_461_266_802 - temporal::PG_EPOCH_USECS,
             last_commit_lsn: Some(24_367_032),
@@ -377,13 +722,16 @@ mod tests {
         s.write_value_record(
             &mut o,
             &t,
-            &txn,
-            24_367_032,
+            &At {
+                txn: &txn,
+                lsn: 24_367_032,
+                block: None,
+                now_us: 1_795_420_461_525_665,
+            },
             Op::Create,
             None,
             Some(&row),
             None,
-            1_795_420_461_525_665,
         );
         let got = String::from_utf8(o).unwrap();
         let want = r#"{"schema":{"type":"struct","fields":[{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":false,"field":"name"},{"type":"string","optional":true,"field":"note"},{"type":"int32","optional":false,"field":"qty"}],"optional":true,"name":"dbserver1.public.ri_default.Value","field":"before"},{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":false,"field":"name"},{"type":"string","optional":true,"field":"note"},{"type":"int32","optional":false,"field":"qty"}],"optional":true,"name":"dbserver1.public.ri_default.Value","field":"after"},{"type":"struct","fields":[{"type":"string","optional":false,"field":"version"},{"type":"string","optional":false,"field":"connector"},{"type":"string","optional":false,"field":"name"},{"type":"int64","optional":false,"field":"ts_ms"},{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},"default":"false","field":"snapshot"},{"type":"string","optional":false,"field":"db"},{"type":"string","optional":true,"field":"sequence"},{"type":"int64","optional":true,"field":"ts_us"},{"type":"int64","optional":true,"field":"ts_ns"},{"type":"string","optional":false,"field":"schema"},{"type":"string","optional":false,"field":"table"},{"type":"int64","optional":true,"field":"txId"},{"type":"int64","optional":true,"field":"lsn"},{"type":"int64","optional":true,"field":"xmin"},{"type":"string","optional":true,"field":"origin"},{"type":"int64","optional":true,"field":"origin_lsn"}],"optional":false,"name":"io.debezium.connector.postgresql.Source","version":1,"field":"source"},{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"},{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"},{"type":"int64","optional":true,"field":"ts_us"},{"type":"int64","optional":true,"field":"ts_ns"}],"optional":false,"name":"dbserver1.public.ri_default.Envelope","version":2},"payload":{"before":null,"after":{"id":1,"name":"n1","note":"note1","qty":10},"source":{"version":"3.6.3.Final","connector":"postgresql","name":"dbserver1","ts_ms":1795420461266,"snapshot":"false","db":"postgres","sequence":"[\"24367032\",\"24367032\"]","ts_us":1795420461266802,"ts_ns":1795420461266802000,"schema":"public","table":"ri_default","txId":774,"lsn":24367032,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"c","ts_ms":1795420461525,"ts_us":1795420461525665,"ts_ns":1795420461525665464}}"#;
@@ -398,7 +746,7 @@ mod tests {
         let t = ri_default(&cfg);
         let s = Session::new(cfg, "postgres");
         let txn = Txn {
-            xid: 781,
+            xid: Some(781),
             commit_time: 1_795_420_461_270_205 - temporal::PG_EPOCH_USECS,
             last_commit_lsn: Some(24_368_872),
             ..Txn::default()
@@ -408,13 +756,16 @@ mod tests {
         s.write_value_record(
             &mut o,
             &t,
-            &txn,
-            24_368_872,
+            &At {
+                txn: &txn,
+                lsn: 24_368_872,
+                block: None,
+                now_us: 1_795_420_461_560_108,
+            },
             Op::Delete,
             Some(&old),
             None,
             None,
-            1_795_420_461_560_108,
         );
         let want = r#"{"before":{"id":1,"name":"","note":null,"qty":0},"after":null,"source":{"version":"3.6.3.Final","connector":"postgresql","name":"dbserver1","ts_ms":1795420461270,"snapshot":"false","db":"postgres","sequence":"[\"24368872\",\"24368872\"]","ts_us":1795420461270205,"ts_ns":1795420461270205000,"schema":"public","table":"ri_default","txId":781,"lsn":24368872,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"d","ts_ms":1795420461560,"ts_us":1795420461560108,"ts_ns":1795420461560108531}"#;
         assert_eq!(mask(&String::from_utf8(o).unwrap()), mask(want));
@@ -430,7 +781,7 @@ mod tests {
         let s = Session::new(cfg, "postgres");
         let old = VecRow(vec![Value::Int(1), Value::Null, Value::Null, Value::Null]);
         let txn = Txn {
-            xid: 7,
+            xid: Some(7),
             ..Txn::default()
         };
         let mut o = Vec::new();
@@ -438,13 +789,16 @@ mod tests {
         s.write_change(
             &mut o,
             &t,
-            &txn,
-            16,
+            &At {
+                txn: &txn,
+                lsn: 16,
+                block: None,
+                now_us: 0,
+            },
             Op::Delete,
             Some(&old),
             None,
             None,
-            0,
             &mut scratch,
         );
         let got = String::from_utf8(o).unwrap();
@@ -459,6 +813,77 @@ mod tests {
         assert_eq!(
             String::from_utf8(o).unwrap(),
             r#"{"topic":"srv.public.ri_default","key":"{\"id\":1}","value":null}"#
+        );
+    }
+
+    #[test]
+    fn transaction_records_match_captured_debezium() {
+        let mut cfg = Config::defaults("postgres");
+        cfg.topic_prefix = "srv".into();
+        cfg.output_format = OutputFormat::Record;
+        let s = Session::new(cfg, "postgres");
+        // 1795420549076 ms since 1970
+        let txn = Txn {
+            xid: Some(801),
+            commit_time: 1_795_420_549_076_000 - temporal::PG_EPOCH_USECS,
+            ..Txn::default()
+        };
+        let mut o = Vec::new();
+        let mut scratch = Vec::new();
+        s.write_begin(&mut o, &txn, 24_550_088, &mut scratch);
+        let rec: String = String::from_utf8(o).unwrap();
+        assert!(rec.starts_with(r#"{"topic":"srv.transaction","key":"{\"schema\":{\"type\":\"struct\",\"fields\":[{\"type\":\"string\",\"optional\":false,\"field\":\"id\"}],\"optional\":false,\"name\":\"io.debezium.connector.common.TransactionMetadataKey\",\"version\":1},\"payload\":{\"id\":\"801:24550088\"}}","value":"#), "{rec}");
+        assert!(rec.ends_with(r#"\"payload\":{\"status\":\"BEGIN\",\"id\":\"801:24550088\",\"event_count\":null,\"data_collections\":null,\"ts_ms\":1795420549076}}"}"#), "{rec}");
+        let mut meta = TxMeta::default();
+        meta.begin();
+        for t in [
+            "public.ri_default",
+            "public.cpk",
+            "public.ri_default",
+            "public.ri_default",
+            "public.cpk",
+        ] {
+            meta.event(t);
+        }
+        let mut cfg = Config::defaults("postgres");
+        cfg.topic_prefix = "srv".into();
+        cfg.schemas_enable = false;
+        let s = Session::new(cfg, "postgres");
+        let mut o = Vec::new();
+        s.write_end(&mut o, &txn, 24_550_792, &meta, &mut scratch);
+        assert_eq!(
+            String::from_utf8(o).unwrap(),
+            r#"{"status":"END","id":"801:24550792","event_count":5,"data_collections":[{"data_collection":"public.ri_default","event_count":3},{"data_collection":"public.cpk","event_count":2}],"ts_ms":1795420549076}"#
+        );
+    }
+
+    #[test]
+    fn messages_and_heartbeats_match_captured_debezium() {
+        let mut cfg = Config::defaults("postgres");
+        cfg.topic_prefix = "dbserver1".into();
+        let s = Session::new(cfg.clone(), "postgres");
+        let txn = Txn {
+            xid: Some(795),
+            commit_time: 1_795_420_461_281_063 - temporal::PG_EPOCH_USECS,
+            last_commit_lsn: Some(24_457_688),
+            ..Txn::default()
+        };
+        let mut o = Vec::new();
+        let mut scratch = Vec::new();
+        let at = At {
+            txn: &txn,
+            lsn: 24_458_168,
+            block: None,
+            now_us: 1_795_420_461_699_000,
+        };
+        s.write_message(&mut o, &at, b"myprefix", b"hello tx", &mut scratch);
+        let want = r#"{"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"op"},{"type":"int64","optional":true,"field":"ts_ms"},{"type":"struct","fields":[{"type":"string","optional":false,"field":"version"},{"type":"string","optional":false,"field":"connector"},{"type":"string","optional":false,"field":"name"},{"type":"int64","optional":false,"field":"ts_ms"},{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},"default":"false","field":"snapshot"},{"type":"string","optional":false,"field":"db"},{"type":"string","optional":true,"field":"sequence"},{"type":"int64","optional":true,"field":"ts_us"},{"type":"int64","optional":true,"field":"ts_ns"},{"type":"string","optional":false,"field":"schema"},{"type":"string","optional":false,"field":"table"},{"type":"int64","optional":true,"field":"txId"},{"type":"int64","optional":true,"field":"lsn"},{"type":"int64","optional":true,"field":"xmin"},{"type":"string","optional":true,"field":"origin"},{"type":"int64","optional":true,"field":"origin_lsn"}],"optional":false,"name":"io.debezium.connector.postgresql.Source","version":1,"field":"source"},{"type":"struct","fields":[{"type":"string","optional":false,"field":"id"},{"type":"int64","optional":false,"field":"total_order"},{"type":"int64","optional":false,"field":"data_collection_order"}],"optional":true,"name":"event.block","version":1,"field":"transaction"},{"type":"struct","fields":[{"type":"string","optional":true,"field":"prefix"},{"type":"bytes","optional":true,"field":"content"}],"optional":false,"name":"io.debezium.connector.postgresql.Message","version":1,"field":"message"}],"optional":false,"name":"io.debezium.connector.postgresql.MessageValue","version":1},"payload":{"op":"m","ts_ms":1795420461699,"source":{"version":"3.6.3.Final","connector":"postgresql","name":"dbserver1","ts_ms":1795420461281,"snapshot":"false","db":"postgres","sequence":"[\"24457688\",\"24458168\"]","ts_us":1795420461281063,"ts_ns":1795420461281063000,"schema":"","table":"","txId":795,"lsn":24458168,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"message":{"prefix":"myprefix","content":"aGVsbG8gdHg="}}}"#;
+        assert_eq!(mask(&String::from_utf8(o).unwrap()), mask(want));
+        let mut o = Vec::new();
+        s.write_heartbeat(&mut o, 1_795_420_534_741_000, &mut scratch);
+        assert_eq!(
+            String::from_utf8(o).unwrap(),
+            r#"{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.Heartbeat","version":1},"payload":{"ts_ms":1795420534741}}"#
         );
     }
 

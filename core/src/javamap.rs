@@ -91,6 +91,11 @@ impl JavaHashMap {
         self.buckets.iter().flatten().map(|&(_, i)| i).collect()
     }
 
+    /// The key inserted at `index`.
+    pub fn key(&self, index: usize) -> &str {
+        &self.keys[index]
+    }
+
     /// The keys in iteration order.
     pub fn keys(&self) -> Vec<&str> {
         self.order()

@@ -84,6 +84,18 @@ pub struct Config {
     pub tombstones_on_delete: bool,
     /// `message.key.columns`: key columns instead of the primary key.
     pub message_key_columns: Option<KeyColumns>,
+    /// `provide.transaction.metadata`: BEGIN/END records and a `transaction` block per event.
+    pub provide_transaction_metadata: bool,
+    /// `skipped.operations`: letters of the operations not emitted (`c`, `u`, `d`, `t`).
+    pub skipped_operations: String,
+    /// `skipped.operations` was given: Debezium then leaves those operations out of its
+    /// publication, so transactions made only of them never reach it.
+    pub skipped_operations_set: bool,
+    /// `topic.heartbeat.prefix`: heartbeat records go to `<this>.<topic.prefix>`.
+    pub heartbeat_topic_prefix: String,
+    /// `heartbeat.message.prefix` (cedar_cdc's own): logical decoding messages with this
+    /// prefix become Debezium heartbeat records instead of message events.
+    pub heartbeat_message_prefix: String,
 }
 
 impl Config {
@@ -103,6 +115,11 @@ impl Config {
             output_format: OutputFormat::Value,
             tombstones_on_delete: true,
             message_key_columns: None,
+            provide_transaction_metadata: false,
+            skipped_operations: "t".into(),
+            skipped_operations_set: false,
+            heartbeat_topic_prefix: "__debezium-heartbeat".into(),
+            heartbeat_message_prefix: "__debezium-heartbeat".into(),
         }
     }
 
@@ -131,6 +148,34 @@ impl Config {
                 }
                 "schemas.enable" => c.schemas_enable = boolean(name, value)?,
                 "tombstones.on.delete" => c.tombstones_on_delete = boolean(name, value)?,
+                "provide.transaction.metadata" => {
+                    c.provide_transaction_metadata = boolean(name, value)?
+                }
+                "skipped.operations" => {
+                    let v = required(name, value)?;
+                    let mut ops = String::new();
+                    for item in v.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                        match item {
+                            "none" => {}
+                            "c" | "u" | "d" | "t" => ops.push_str(item),
+                            _ => {
+                                return Err(bad(
+                                    name,
+                                    v,
+                                    "a comma-separated list of c, u, d, t, or none",
+                                ))
+                            }
+                        }
+                    }
+                    c.skipped_operations = ops;
+                    c.skipped_operations_set = true;
+                }
+                "topic.heartbeat.prefix" => {
+                    c.heartbeat_topic_prefix = nonempty(name, value)?.to_string()
+                }
+                "heartbeat.message.prefix" => {
+                    c.heartbeat_message_prefix = nonempty(name, value)?.to_string()
+                }
                 "message.key.columns" => {
                     c.message_key_columns = Some(KeyColumns::parse(name, required(name, value)?)?)
                 }
@@ -304,6 +349,27 @@ pub const OPTIONS: &[OptionSpec] = &[
         description: "follow each delete with a tombstone (output.format=record)",
     },
     OptionSpec {
+        name: "provide.transaction.metadata",
+        default: "false",
+        description:
+            "BEGIN/END records on <prefix>.transaction and a transaction block in each event",
+    },
+    OptionSpec {
+        name: "skipped.operations",
+        default: "t",
+        description: "operations not emitted: comma-separated c, u, d, t, or none",
+    },
+    OptionSpec {
+        name: "topic.heartbeat.prefix",
+        default: "__debezium-heartbeat",
+        description: "heartbeat records go to the topic <this>.<topic.prefix>",
+    },
+    OptionSpec {
+        name: "heartbeat.message.prefix",
+        default: "__debezium-heartbeat",
+        description: "logical decoding messages with this prefix become heartbeat records",
+    },
+    OptionSpec {
         name: "message.key.columns",
         default: "",
         description:
@@ -327,6 +393,14 @@ fn bad(name: &str, value: &str, expected: &str) -> Error {
         format!("invalid value \"{value}\" for option \"{name}\""),
     )
     .hint(format!("Expected {expected}."))
+}
+
+fn nonempty<'a>(name: &str, value: Option<&'a str>) -> Result<&'a str> {
+    let v = required(name, value)?;
+    if v.is_empty() {
+        return Err(bad(name, v, "a non-empty name"));
+    }
+    Ok(v)
 }
 
 fn required<'a>(name: &str, value: Option<&'a str>) -> Result<&'a str> {

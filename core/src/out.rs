@@ -19,7 +19,10 @@ pub trait Out {
     fn put_str(&mut self, s: &str) {
         self.put(s.as_bytes());
     }
+}
 
+/// Helpers on every [`Out`], including `dyn Out`.
+pub trait OutExt: Out {
     /// Appends an integer in decimal.
     #[inline]
     fn put_int<I: itoa::Integer>(&mut self, i: I) {
@@ -27,6 +30,8 @@ pub trait Out {
         self.put(b.format(i).as_bytes());
     }
 }
+
+impl<T: Out + ?Sized> OutExt for T {}
 
 impl Out for Vec<u8> {
     #[inline]

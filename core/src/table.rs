@@ -27,6 +27,8 @@ pub struct TablePlan {
     pub source_table: Vec<u8>,
     /// `{"topic":"<topic>","key":` for the record format.
     pub record_head: Vec<u8>,
+    /// `schema.table`, the data collection of transaction metadata.
+    pub data_collection: String,
 }
 
 /// Debezium's `TopicNamingStrategy` sanitizing: every UTF-16 unit outside `[A-Za-z0-9._-]`
@@ -81,6 +83,7 @@ impl TablePlan {
             key_prefix: Vec::new(),
             source_table: Vec::new(),
             record_head: Vec::new(),
+            data_collection: format!("{schema_name}.{table_name}"),
         };
         t.record_head = format!("{{\"topic\":{},\"key\":", json::quoted(&t.topic)).into_bytes();
         if cfg.schemas_enable {

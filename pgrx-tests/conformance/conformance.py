@@ -84,6 +84,9 @@ def run_case(conn: Conn, case_dir: Path, out_dir: Path) -> list[str]:
     options = cedar_options(case_dir)
 
     def create_slot(case_conn: Conn) -> None:
+        # A slot left over by a failed case would be in the way (slot names are cluster-wide).
+        case_conn.sql(f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                      f"WHERE slot_name = '{CEDAR_SLOT}' AND NOT active")
         case_conn.sql(f"SELECT pg_create_logical_replication_slot('{CEDAR_SLOT}', 'cedar_cdc')")
 
     dbz_path = out_dir / f"{case_dir.name}.debezium.jsonl"

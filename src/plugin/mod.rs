@@ -12,7 +12,7 @@ mod tuple;
 
 use std::ffi::CStr;
 
-use cedar_cdc_core::event::{key_changed, Op, Session, Txn};
+use cedar_cdc_core::event::{key_changed, At, Op, Session, TxMeta, Txn};
 use cedar_cdc_core::options::Config;
 use cedar_cdc_core::temporal::PG_EPOCH_USECS;
 use pgrx::pg_sys;
@@ -26,19 +26,49 @@ use tuple::TupleBuf;
 /// State of one decoding session.
 struct State {
     cfg: Config,
-    /// Built at the first transaction, when the database name can be looked up.
-    session: Option<Session>,
+    session: Session,
     rels: RelCache,
     /// Reset after every change.
     change_cxt: pg_sys::MemoryContext,
     txn: Txn,
+    /// Whether the BEGIN record of the current transaction was written.
+    began: bool,
+    /// Whether the current transaction holds anything Debezium's publication would send.
+    visible: bool,
+    meta: TxMeta,
     /// End LSN of the last transaction decoded in this session (Debezium's `sequence[0]`).
     last_commit_lsn: Option<u64>,
-    /// Events written for the current transaction.
+    /// Commit time of the last transaction, for non-transactional messages.
+    last_commit_time: i64,
+    /// Messages written for the current transaction.
     emitted: u64,
     new: TupleBuf,
     old: TupleBuf,
     scratch: Vec<u8>,
+}
+
+impl State {
+    /// Writes one output message.
+    unsafe fn write(ctx: *mut pg_sys::LogicalDecodingContext, f: impl FnOnce(&mut StringInfoOut)) {
+        pg_sys::OutputPluginPrepareWrite(ctx, true);
+        let mut o = StringInfoOut((*ctx).out);
+        f(&mut o);
+        pg_sys::OutputPluginWrite(ctx, true);
+    }
+
+    /// Writes the transaction's BEGIN record before its first event
+    /// (`provide.transaction.metadata`). pgoutput sends BEGIN lazily, with the position of
+    /// the first change it sends, which becomes the BEGIN record's id.
+    unsafe fn ensure_begin(&mut self, ctx: *mut pg_sys::LogicalDecodingContext, lsn: u64) {
+        self.visible = true;
+        if self.began || !self.cfg.provide_transaction_metadata {
+            return;
+        }
+        self.began = true;
+        let (session, txn, scratch) = (&self.session, &self.txn, &mut self.scratch);
+        Self::write(ctx, |o| session.write_begin(o, txn, lsn, scratch));
+        self.emitted += 1;
+    }
 }
 
 /// The plugin's entry point, looked up by name when a slot uses `cedar_cdc`.
@@ -52,6 +82,8 @@ pub unsafe extern "C-unwind" fn _PG_output_plugin_init(cb: *mut pg_sys::OutputPl
     cb.startup_cb = Some(startup);
     cb.begin_cb = Some(begin);
     cb.change_cb = Some(change);
+    cb.truncate_cb = Some(truncate);
+    cb.message_cb = Some(message);
     cb.commit_cb = Some(commit);
     cb.shutdown_cb = Some(shutdown);
 }
@@ -103,7 +135,12 @@ unsafe extern "C-unwind" fn startup(
     (*opts).receive_rewrites = false;
 
     let raw = plugin_options(ctx);
-    let cfg = Config::parse("", raw.iter().map(|(n, v)| (n.as_str(), v.as_deref()))).or_raise();
+    let mut cfg = Config::parse("", raw.iter().map(|(n, v)| (n.as_str(), v.as_deref()))).or_raise();
+    let db = database_name();
+    if cfg.topic_prefix.is_empty() {
+        cfg.topic_prefix = db.clone();
+    }
+    let session = Session::new(cfg.clone(), &db);
 
     let enc = pg_sys::GetDatabaseEncoding();
     if enc != pg_sys::pg_enc::PG_UTF8 as i32 && enc != pg_sys::pg_enc::PG_SQL_ASCII as i32 {
@@ -136,11 +173,15 @@ unsafe extern "C-unwind" fn startup(
     );
     let st = Box::new(State {
         cfg,
-        session: None,
+        session,
         rels: RelCache::new(cache_cxt),
         change_cxt,
         txn: Txn::default(),
+        began: false,
+        visible: false,
+        meta: TxMeta::default(),
         last_commit_lsn: None,
+        last_commit_time: pg_sys::GetCurrentTimestamp(),
         emitted: 0,
         new: TupleBuf::default(),
         old: TupleBuf::default(),
@@ -162,31 +203,44 @@ unsafe extern "C-unwind" fn shutdown(_ctx: *mut pg_sys::LogicalDecodingContext) 
     // State is freed with the decoding context (see `free_state`).
 }
 
+/// The connected database's name. Looked up once at startup, in a short transaction when
+/// none is active (the walsender): non-transactional messages are decoded outside any
+/// transaction, where the catalog cannot be read.
+unsafe fn database_name() -> String {
+    let in_txn = pg_sys::IsTransactionState();
+    let cxt = pg_sys::CurrentMemoryContext;
+    if !in_txn {
+        pg_sys::StartTransactionCommand();
+    }
+    let n = pg_sys::get_database_name(pg_sys::MyDatabaseId);
+    let name = if n.is_null() {
+        String::new()
+    } else {
+        CStr::from_ptr(n).to_string_lossy().into_owned()
+    };
+    if !in_txn {
+        pg_sys::CommitTransactionCommand();
+        pg_sys::MemoryContextSwitchTo(cxt);
+    }
+    name
+}
+
 #[pg_guard]
 unsafe extern "C-unwind" fn begin(
     ctx: *mut pg_sys::LogicalDecodingContext,
     txn: *mut pg_sys::ReorderBufferTXN,
 ) {
     let st = state(ctx);
-    if st.session.is_none() {
-        // Inside a transaction here, so catalog lookups are allowed.
-        let db = CStr::from_ptr(pg_sys::get_database_name(pg_sys::MyDatabaseId))
-            .to_string_lossy()
-            .into_owned();
-        let mut cfg = st.cfg.clone();
-        if cfg.topic_prefix.is_empty() {
-            cfg.topic_prefix = db.clone();
-        }
-        st.cfg = cfg.clone();
-        st.session = Some(Session::new(cfg, &db));
-    }
     st.txn = Txn {
-        xid: (*txn).xid.into_inner(),
+        xid: Some((*txn).xid.into_inner()),
         commit_time: compat::commit_time(txn),
         last_commit_lsn: st.last_commit_lsn,
         origin: None,
         origin_lsn: None,
     };
+    st.began = false;
+    st.visible = false;
+    st.meta.begin();
     st.emitted = 0;
 }
 
@@ -197,7 +251,16 @@ unsafe extern "C-unwind" fn commit(
     _commit_lsn: pg_sys::XLogRecPtr,
 ) {
     let st = state(ctx);
-    st.last_commit_lsn = Some((*txn).end_lsn);
+    let end_lsn = (*txn).end_lsn;
+    if st.began {
+        let (session, t, meta, scratch) = (&st.session, &st.txn, &st.meta, &mut st.scratch);
+        State::write(ctx, |o| session.write_end(o, t, end_lsn, meta, scratch));
+    }
+    // A transaction Debezium never sees does not move its commit position.
+    if st.visible {
+        st.last_commit_lsn = Some(end_lsn);
+        st.last_commit_time = st.txn.commit_time;
+    }
     compat::update_progress(ctx, st.emitted == 0);
 }
 
@@ -228,27 +291,42 @@ unsafe fn decode_change(
 ) {
     use pg_sys::ReorderBufferChangeType as A;
     let action = (*change).action;
-    let (op_new, op_old) = match action {
-        A::REORDER_BUFFER_CHANGE_INSERT => (compat::new_tuple(change), std::ptr::null_mut()),
-        A::REORDER_BUFFER_CHANGE_UPDATE => (compat::new_tuple(change), compat::old_tuple(change)),
-        A::REORDER_BUFFER_CHANGE_DELETE => (std::ptr::null_mut(), compat::old_tuple(change)),
+    let (op_new, op_old, source_op) = match action {
+        A::REORDER_BUFFER_CHANGE_INSERT => {
+            (compat::new_tuple(change), std::ptr::null_mut(), Op::Create)
+        }
+        A::REORDER_BUFFER_CHANGE_UPDATE => (
+            compat::new_tuple(change),
+            compat::old_tuple(change),
+            Op::Update,
+        ),
+        A::REORDER_BUFFER_CHANGE_DELETE => {
+            (std::ptr::null_mut(), compat::old_tuple(change), Op::Delete)
+        }
         _ => return,
     };
     let lsn = (*change).lsn;
+    if !st.session.publishes(source_op) {
+        return;
+    }
+    // pgoutput would send this change, so Debezium sees the transaction begin.
+    st.ensure_begin(ctx, lsn);
+    // Without an old row (REPLICA IDENTITY NOTHING) Debezium emits no delete.
+    if source_op == Op::Delete && op_old.is_null() {
+        return;
+    }
     let State {
         cfg,
         session,
         rels,
         txn,
+        meta,
         new,
         old,
         scratch,
         emitted,
         ..
     } = st;
-    let Some(session) = session.as_ref() else {
-        return;
-    };
     let entry = rels.get(cfg, relation);
     let tupdesc = (*relation).rd_att;
     if !op_new.is_null() {
@@ -260,56 +338,159 @@ unsafe fn decode_change(
     let newr = new.row(&entry.attrs);
     let oldr = old.row(&entry.attrs);
     let plan = &entry.plan;
+    let with_meta = cfg.provide_transaction_metadata;
     type R<'a> = tuple::TupleRow<'a>;
-    let key_change = action == A::REORDER_BUFFER_CHANGE_UPDATE
-        && !op_old.is_null()
-        && key_changed(plan, &oldr, &newr, scratch);
+    let key_change =
+        source_op == Op::Update && !op_old.is_null() && key_changed(plan, &oldr, &newr, scratch);
     let mut emit =
         |op: Op, before: Option<&R<'_>>, after: Option<&R<'_>>, toast: Option<&R<'_>>| {
-            pg_sys::OutputPluginPrepareWrite(ctx, true);
-            let mut o = StringInfoOut((*ctx).out);
-            session.write_change(
-                &mut o,
-                plan,
+            // skipped.operations applies to each event Debezium emits (a key change's delete and
+            // create count as `d` and `c`).
+            if session.skips(op) {
+                return;
+            }
+            let at = At {
                 txn,
                 lsn,
-                op,
-                before,
-                after,
-                toast,
-                now_us(),
-                scratch,
-            );
-            pg_sys::OutputPluginWrite(ctx, true);
+                block: with_meta.then(|| meta.event(&plan.data_collection)),
+                now_us: now_us(),
+            };
+            State::write(ctx, |o| {
+                session.write_change(o, plan, &at, op, before, after, toast, scratch)
+            });
             *emitted += 1;
             // Debezium follows every delete with a tombstone (a record with a null value).
             if op == Op::Delete && session.emits_tombstones() {
                 if let Some(b) = before {
-                    pg_sys::OutputPluginPrepareWrite(ctx, true);
-                    let mut o = StringInfoOut((*ctx).out);
-                    session.write_tombstone(&mut o, plan, b, scratch);
-                    pg_sys::OutputPluginWrite(ctx, true);
+                    State::write(ctx, |o| session.write_tombstone(o, plan, b, scratch));
                 }
             }
         };
-    match action {
-        A::REORDER_BUFFER_CHANGE_INSERT => emit(Op::Create, None, Some(&newr), None),
-        A::REORDER_BUFFER_CHANGE_UPDATE => {
-            if op_old.is_null() {
-                emit(Op::Update, None, Some(&newr), None);
-            } else if key_change {
-                // Debezium: a key change is a delete of the old key and a create of the new.
-                emit(Op::Delete, Some(&oldr), None, None);
-                emit(Op::Create, None, Some(&newr), Some(&oldr));
-            } else {
-                emit(Op::Update, Some(&oldr), Some(&newr), Some(&oldr));
-            }
+    match source_op {
+        Op::Create => emit(Op::Create, None, Some(&newr), None),
+        Op::Update if op_old.is_null() => emit(Op::Update, None, Some(&newr), None),
+        Op::Update if key_change => {
+            // Debezium: a key change is a delete of the old key and a create of the new.
+            emit(Op::Delete, Some(&oldr), None, None);
+            emit(Op::Create, None, Some(&newr), Some(&oldr));
         }
-        _ => {
-            // Without an old row (REPLICA IDENTITY NOTHING) Debezium emits nothing.
-            if !op_old.is_null() {
-                emit(Op::Delete, Some(&oldr), None, None);
-            }
+        Op::Update => emit(Op::Update, Some(&oldr), Some(&newr), Some(&oldr)),
+        _ => emit(Op::Delete, Some(&oldr), None, None),
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn truncate(
+    ctx: *mut pg_sys::LogicalDecodingContext,
+    _txn: *mut pg_sys::ReorderBufferTXN,
+    nrelations: i32,
+    relations: *mut pg_sys::Relation,
+    change: *mut pg_sys::ReorderBufferChange,
+) {
+    let st = state(ctx);
+    let lsn = (*change).lsn;
+    if !st.session.publishes(Op::Truncate) {
+        return;
+    }
+    st.ensure_begin(ctx, lsn);
+    if st.session.skips(Op::Truncate) {
+        return;
+    }
+    let old_cxt = pg_sys::MemoryContextSwitchTo(st.change_cxt);
+    let rels = std::slice::from_raw_parts(relations, nrelations.max(0) as usize);
+    for &rel in rels {
+        let State {
+            cfg,
+            session,
+            rels,
+            txn,
+            meta,
+            scratch,
+            emitted,
+            ..
+        } = &mut *st;
+        let plan = &rels.get(cfg, rel).plan;
+        let at = At {
+            txn,
+            lsn,
+            block: cfg
+                .provide_transaction_metadata
+                .then(|| meta.event(&plan.data_collection)),
+            now_us: now_us(),
+        };
+        State::write(ctx, |o| session.write_truncate(o, plan, &at, scratch));
+        *emitted += 1;
+    }
+    pg_sys::MemoryContextSwitchTo(old_cxt);
+    pg_sys::MemoryContextReset(st.change_cxt);
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn message(
+    ctx: *mut pg_sys::LogicalDecodingContext,
+    _txn: *mut pg_sys::ReorderBufferTXN,
+    message_lsn: pg_sys::XLogRecPtr,
+    transactional: bool,
+    prefix: *const std::ffi::c_char,
+    message_size: pg_sys::Size,
+    message: *const std::ffi::c_char,
+) {
+    let st = state(ctx);
+    let prefix = CStr::from_ptr(prefix).to_bytes();
+    let content = if message_size == 0 || message.is_null() {
+        &[][..]
+    } else {
+        std::slice::from_raw_parts(message.cast::<u8>(), message_size)
+    };
+    if prefix == st.cfg.heartbeat_message_prefix.as_bytes() {
+        let (session, scratch) = (&st.session, &mut st.scratch);
+        State::write(ctx, |o| session.write_heartbeat(o, now_us(), scratch));
+        if transactional {
+            st.emitted += 1;
         }
+        return;
+    }
+    if transactional {
+        st.ensure_begin(ctx, message_lsn);
+        let State {
+            cfg,
+            session,
+            txn,
+            meta,
+            scratch,
+            emitted,
+            ..
+        } = &mut *st;
+        let at = At {
+            txn,
+            lsn: message_lsn,
+            block: cfg.provide_transaction_metadata.then(|| meta.message()),
+            now_us: now_us(),
+        };
+        State::write(ctx, |o| {
+            session.write_message(o, &at, prefix, content, scratch)
+        });
+        *emitted += 1;
+    } else {
+        // Debezium: a non-transactional message is its own commit point, has no xid and keeps
+        // the previous commit time.
+        st.last_commit_lsn = Some(message_lsn);
+        let txn = Txn {
+            xid: None,
+            commit_time: st.last_commit_time,
+            last_commit_lsn: st.last_commit_lsn,
+            origin: None,
+            origin_lsn: None,
+        };
+        let at = At {
+            txn: &txn,
+            lsn: message_lsn,
+            block: None,
+            now_us: now_us(),
+        };
+        let (session, scratch) = (&st.session, &mut st.scratch);
+        State::write(ctx, |o| {
+            session.write_message(o, &at, prefix, content, scratch)
+        });
     }
 }

@@ -10,7 +10,7 @@ use crate::hstore;
 use crate::javafmt;
 use crate::json;
 use crate::options::{BinaryMode, Config};
-use crate::out::Out;
+use crate::out::{Out, OutExt};
 use crate::temporal;
 
 /// Writes one column value.
@@ -200,7 +200,7 @@ fn write_f64<O: Out + ?Sized>(o: &mut O, f: f64) {
 }
 
 /// Writes binary data per `binary.handling.mode`.
-pub(super) fn write_binary<O: Out + ?Sized>(o: &mut O, data: &[u8], mode: BinaryMode) {
+pub fn write_binary<O: Out + ?Sized>(o: &mut O, data: &[u8], mode: BinaryMode) {
     o.put_u8(b'"');
     match mode {
         BinaryMode::Bytes | BinaryMode::Base64 => base64::write(o, data, Alphabet::Standard),

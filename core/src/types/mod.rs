@@ -17,7 +17,7 @@ use crate::json;
 use crate::options::Config;
 use crate::schema::Schema;
 
-pub use encode::write_value;
+pub use encode::{write_binary, write_value};
 
 /// OIDs of the built-in types (stable across PostgreSQL versions: `pg_type.dat`).
 pub mod oid {

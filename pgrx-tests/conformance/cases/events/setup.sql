@@ -1,0 +1,1 @@
+\ir ../shared/events_setup.sql

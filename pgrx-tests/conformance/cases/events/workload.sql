@@ -1,0 +1,20 @@
+INSERT INTO a VALUES (1, 'a1'), (2, 'a2');
+INSERT INTO b VALUES (1, 1, 'b1');
+INSERT INTO s (v) VALUES ('x'), ('y');
+TRUNCATE t1;
+TRUNCATE a, b, t2;
+TRUNCATE s RESTART IDENTITY;
+INSERT INTO a VALUES (3, 'a3');
+TRUNCATE a CASCADE;
+-- messages: transactional (with changes and alone) and not, one emitted inside a transaction
+BEGIN;
+INSERT INTO a VALUES (4, 'a4');
+SELECT pg_logical_emit_message(true, 'myprefix', 'hello tx');
+SELECT pg_logical_emit_message(false, 'myprefix', 'non-tx inside');
+INSERT INTO a VALUES (5, 'a5');
+COMMIT;
+SELECT pg_logical_emit_message(false, 'myprefix', 'non-tx message');
+SELECT pg_logical_emit_message(true, 'p2', 'in-tx-alone');
+SELECT pg_logical_emit_message(true, 'bin', '\x00ff'::bytea);
+SELECT pg_logical_emit_message(false, '', '');
+INSERT INTO a VALUES (6, 'after messages');

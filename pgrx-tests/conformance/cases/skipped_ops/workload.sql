@@ -1,0 +1,6 @@
+INSERT INTO a VALUES (1, 'a1'), (2, 'a2');
+UPDATE a SET v = 'x' WHERE id = 1;
+UPDATE a SET id = 3 WHERE id = 2;
+DELETE FROM a WHERE id = 1;
+TRUNCATE t1;
+INSERT INTO t2 VALUES (1);

@@ -1,0 +1,20 @@
+BEGIN;
+INSERT INTO a VALUES (1, 'a1'), (2, 'a2');
+INSERT INTO b VALUES (1, 1, 'b1');
+UPDATE a SET v = 'a1x' WHERE id = 1;
+DELETE FROM b WHERE id = 1;
+COMMIT;
+INSERT INTO b VALUES (2, 2, 'single');
+-- two tables first, then 14 (the HashMap resizes), then the same two again
+BEGIN; INSERT INTO t1 VALUES (1); INSERT INTO t2 VALUES (1); COMMIT;
+BEGIN;
+INSERT INTO t1 VALUES (2); INSERT INTO t2 VALUES (2); INSERT INTO t3 VALUES (2); INSERT INTO t4 VALUES (2);
+INSERT INTO t5 VALUES (2); INSERT INTO t6 VALUES (2); INSERT INTO t7 VALUES (2); INSERT INTO t8 VALUES (2);
+INSERT INTO t9 VALUES (2); INSERT INTO t10 VALUES (2); INSERT INTO t11 VALUES (2); INSERT INTO t12 VALUES (2);
+INSERT INTO t13 VALUES (2); INSERT INTO t14 VALUES (2);
+COMMIT;
+BEGIN; INSERT INTO t1 VALUES (3); INSERT INTO t2 VALUES (3); COMMIT;
+-- a transaction with only a truncate (skipped by default): BEGIN and END with no events
+TRUNCATE t16;
+-- a key change inside a transaction counts its delete and create
+BEGIN; UPDATE a SET id = 10 WHERE id = 1; INSERT INTO t15 VALUES (1); COMMIT;
