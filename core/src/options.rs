@@ -3,6 +3,8 @@
 //! name the option and say what is expected.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::filters::Filters;
+use crate::mappers::Mappers;
 use crate::regexlist::KeyColumns;
 
 /// `decimal.handling.mode`.
@@ -96,6 +98,17 @@ pub struct Config {
     /// `heartbeat.message.prefix` (cedar_cdc's own): logical decoding messages with this
     /// prefix become Debezium heartbeat records instead of message events.
     pub heartbeat_message_prefix: String,
+    /// `schema.*`, `table.*`, `column.*` and `message.prefix.*` include/exclude lists.
+    pub filters: Filters,
+    /// Column mappers (`column.truncate…`, `column.mask…`, `…propagate.source.type`).
+    pub mappers: Mappers,
+    /// `publication_names` (pgoutput's) or `publication.name` (Debezium's): capture only the
+    /// tables of these publications, as pgoutput does.
+    pub publication_names: Vec<String>,
+    /// `publication.autocreate.mode=filtered`: like Debezium's publication of only the included
+    /// tables, transactions touching only excluded tables are not seen at all (no BEGIN/END,
+    /// no position update). `all_tables` (the default) and `disabled` see every transaction.
+    pub publication_filtered: bool,
 }
 
 impl Config {
@@ -120,6 +133,10 @@ impl Config {
             skipped_operations_set: false,
             heartbeat_topic_prefix: "__debezium-heartbeat".into(),
             heartbeat_message_prefix: "__debezium-heartbeat".into(),
+            filters: Filters::default(),
+            mappers: Mappers::default(),
+            publication_names: Vec::new(),
+            publication_filtered: false,
         }
     }
 
@@ -175,6 +192,53 @@ impl Config {
                 }
                 "heartbeat.message.prefix" => {
                     c.heartbeat_message_prefix = nonempty(name, value)?.to_string()
+                }
+                "schema.include.list"
+                | "schema.exclude.list"
+                | "table.include.list"
+                | "table.exclude.list"
+                | "column.include.list"
+                | "column.exclude.list"
+                | "message.prefix.include.list"
+                | "message.prefix.exclude.list" => {
+                    let v = required(name, value)?;
+                    let (kind, which) = name
+                        .rsplit_once('.')
+                        .map(|(k, _)| k)
+                        .and_then(|k| k.rsplit_once('.'))
+                        .unwrap_or(("", ""));
+                    let include = which == "include";
+                    let f = &mut c.filters;
+                    let filter = match kind {
+                        "schema" => &mut f.schema,
+                        "table" => &mut f.table,
+                        "column" => &mut f.column,
+                        _ => &mut f.message_prefix,
+                    };
+                    filter.set(kind, include, v)?;
+                }
+                "publication_names" | "publication.name" => {
+                    if !c.publication_names.is_empty() {
+                        return Err(Error::new(
+                            ErrorCode::InvalidParameterValue,
+                            "options \"publication_names\" and \"publication.name\" cannot be used together",
+                        ));
+                    }
+                    let v = required(name, value)?;
+                    c.publication_names = split_identifiers(v).ok_or_else(|| {
+                        bad(name, v, "a comma-separated list of publication names")
+                    })?;
+                }
+                "publication.autocreate.mode" => {
+                    c.publication_filtered = choice(
+                        name,
+                        value,
+                        &[
+                            ("all_tables", false),
+                            ("disabled", false),
+                            ("filtered", true),
+                        ],
+                    )?
                 }
                 "message.key.columns" => {
                     c.message_key_columns = Some(KeyColumns::parse(name, required(name, value)?)?)
@@ -266,6 +330,7 @@ impl Config {
                         ],
                     )?
                 }
+                _ if c.mappers.parse(name, required(name, value)?)? => {}
                 _ => {
                     return Err(Error::new(
                         ErrorCode::UndefinedObject,
@@ -370,6 +435,56 @@ pub const OPTIONS: &[OptionSpec] = &[
         description: "logical decoding messages with this prefix become heartbeat records",
     },
     OptionSpec {
+        name: "schema.include.list / schema.exclude.list",
+        default: "",
+        description: "regular expressions on schema names: capture only / all but these schemas",
+    },
+    OptionSpec {
+        name: "table.include.list / table.exclude.list",
+        default: "",
+        description: "regular expressions on schema.table",
+    },
+    OptionSpec {
+        name: "column.include.list / column.exclude.list",
+        default: "",
+        description: "regular expressions on schema.table.column: columns kept in before/after",
+    },
+    OptionSpec {
+        name: "message.prefix.include.list / message.prefix.exclude.list",
+        default: "",
+        description: "regular expressions on logical decoding message prefixes",
+    },
+    OptionSpec {
+        name: "column.truncate.to.<N>.chars",
+        default: "",
+        description: "columns (regex list) whose strings/bytes are cut to N characters/bytes",
+    },
+    OptionSpec {
+        name: "column.mask.with.<N>.chars",
+        default: "",
+        description: "character columns (regex list) replaced by N asterisks",
+    },
+    OptionSpec {
+        name: "column.mask.hash.[v2.]<algorithm>.with.salt.<salt>",
+        default: "",
+        description: "character columns (regex list) replaced by a salted hash",
+    },
+    OptionSpec {
+        name: "column.propagate.source.type / datatype.propagate.source.type",
+        default: "",
+        description: "columns / schema.table.type names (regex list) whose schema carries the source type",
+    },
+    OptionSpec {
+        name: "publication_names",
+        default: "",
+        description: "capture only the tables of these publications (pgoutput semantics); alias publication.name",
+    },
+    OptionSpec {
+        name: "publication.autocreate.mode",
+        default: "all_tables",
+        description: "filtered: transactions touching only excluded tables are not seen (Debezium's filtered publication)",
+    },
+    OptionSpec {
         name: "message.key.columns",
         default: "",
         description:
@@ -393,6 +508,52 @@ fn bad(name: &str, value: &str, expected: &str) -> Error {
         format!("invalid value \"{value}\" for option \"{name}\""),
     )
     .hint(format!("Expected {expected}."))
+}
+
+/// PostgreSQL's `SplitIdentifierString` for a `,` list: trimmed items, double quotes keep
+/// case and commas (`""` is a quote), unquoted names are folded to lower case.
+pub fn split_identifiers(list: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut chars = list.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        let mut name = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next()? {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        name.push('"');
+                    }
+                    '"' => break,
+                    c => name.push(c),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' || c.is_whitespace() {
+                    break;
+                }
+                name.extend(c.to_lowercase());
+                chars.next();
+            }
+        }
+        if name.is_empty() {
+            return None;
+        }
+        out.push(name);
+        while chars.peek().is_some_and(|c| c.is_whitespace()) {
+            chars.next();
+        }
+        match chars.next() {
+            None => return Some(out),
+            Some(',') => {}
+            Some(_) => return None,
+        }
+    }
 }
 
 fn nonempty<'a>(name: &str, value: Option<&'a str>) -> Result<&'a str> {
@@ -481,13 +642,33 @@ mod tests {
     #[test]
     fn every_listed_option_is_parsed_with_its_default() {
         for o in OPTIONS {
-            let v = if o.name == "topic.prefix" {
-                "x"
-            } else {
-                o.default
+            let name = o.name.split(' ').next().unwrap_or(o.name);
+            let name = name
+                .replace("<N>", "3")
+                .replace("[v2.]<algorithm>", "SHA-256")
+                .replace("<salt>", "s");
+            let v = match name.as_str() {
+                "topic.prefix" => "x",
+                "message.key.columns" => "public.t:id",
+                "publication_names" => "p",
+                _ if o.default.is_empty() => "public\\.t",
+                _ => o.default,
             };
-            assert!(parse(&[(o.name, Some(v))]).is_ok(), "{}", o.name);
+            let r = parse(&[(name.as_str(), Some(v))]);
+            assert!(r.is_ok(), "{}: {:?}", o.name, r.err());
         }
+        assert_eq!(split_identifiers("a, \"B c"), None, "unbalanced quote");
+        assert_eq!(split_identifiers("a,,b"), None, "empty name");
+        assert_eq!(
+            split_identifiers("Pub1, \"My Pub\"").unwrap(),
+            vec!["pub1", "My Pub"]
+        );
+        let e = parse(&[
+            ("table.include.list", Some("a")),
+            ("table.exclude.list", Some("b")),
+        ])
+        .unwrap_err();
+        assert!(e.message.contains("cannot be used together"));
     }
 
     #[test]

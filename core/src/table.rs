@@ -62,17 +62,51 @@ impl TablePlan {
         ));
         // message.key.columns overrides the primary key where it matches.
         let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
-        let key: Vec<ColumnPlan> = match cfg
+        let key_idx: Vec<usize> = match cfg
             .message_key_columns
             .as_ref()
             .and_then(|k| k.select(schema_name, table_name, &names))
         {
-            Some(idx) => idx.into_iter().map(|i| columns[i].clone()).collect(),
+            Some(idx) => idx,
             None => key_attrs
                 .iter()
-                .filter_map(|a| columns.iter().find(|c| c.attr == *a).cloned())
+                .filter_map(|a| columns.iter().position(|c| c.attr == *a))
                 .collect(),
         };
+        let included: Vec<bool> = columns
+            .iter()
+            .map(|c| {
+                cfg.filters
+                    .column_included(schema_name, table_name, &c.name)
+            })
+            .collect();
+        // Key columns stay in the key; one excluded from the value is unknown to Debezium's
+        // JDBC metadata, so its key field is optional and has no default.
+        let key: Vec<ColumnPlan> = key_idx
+            .iter()
+            .map(|&i| {
+                let mut k = columns[i].clone();
+                if !included[i] {
+                    k.schema.optional = true;
+                    k.set_default(None);
+                }
+                k
+            })
+            .collect();
+        let columns: Vec<ColumnPlan> = columns
+            .into_iter()
+            .zip(included)
+            .filter(|(_, inc)| *inc)
+            .map(|(mut c, _)| {
+                if let Some(m) =
+                    cfg.mappers
+                        .find(schema_name, table_name, &c.name, &c.pg_type.declared_name)
+                {
+                    c.apply_mapper(m);
+                }
+                c
+            })
+            .collect();
         let mut t = TablePlan {
             schema_name: schema_name.to_string(),
             table_name: table_name.to_string(),

@@ -30,12 +30,32 @@ from run_debezium import DEFAULT_TOPIC_PREFIX, CaptureError, Conn, capture_case,
 
 CEDAR_SLOT = "cedar_conformance"
 # Properties that configure the Debezium connector's connection and plumbing, not the events.
-CONNECTOR_ONLY = ("database.", "slot.", "publication.", "plugin.name", "snapshot.",
+CONNECTOR_ONLY = ("database.", "slot.", "publication.name", "plugin.name", "snapshot.",
                   "connector.class", "offset.", "name", "poll.interval.ms", "status.update.interval.ms",
                   "heartbeat.interval.ms", "converters", "include.schema.changes")
 
 
+def unescape_property(s: str) -> str:
+    """java.util.Properties escapes: \\t \\n \\r \\f \\uXXXX, and \\x for any other x."""
+    out, i = [], 0
+    while i < len(s):
+        c = s[i]
+        if c == "\\" and i + 1 < len(s):
+            n = s[i + 1]
+            if n == "u" and i + 5 < len(s):
+                out.append(chr(int(s[i + 2:i + 6], 16)))
+                i += 6
+                continue
+            out.append({"t": "\t", "n": "\n", "r": "\r", "f": "\f"}.get(n, n))
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
 def read_properties(path: Path) -> dict[str, str]:
+    """The case's properties as Java reads them (the same file is given to Debezium)."""
     props: dict[str, str] = {}
     if not path.is_file():
         return props
@@ -44,7 +64,7 @@ def read_properties(path: Path) -> dict[str, str]:
         if not line or line.startswith(("#", "!")):
             continue
         k, _, v = line.partition("=")
-        props[k.strip()] = v.strip()
+        props[unescape_property(k.strip())] = unescape_property(v.strip())
     return props
 
 

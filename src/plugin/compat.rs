@@ -69,3 +69,30 @@ pub unsafe fn update_progress(ctx: *mut pg_sys::LogicalDecodingContext, _skipped
 pub unsafe fn update_progress(ctx: *mut pg_sys::LogicalDecodingContext, skipped: bool) {
     pg_sys::OutputPluginUpdateProgress(ctx, skipped);
 }
+
+/// Reports progress every 100 changes while decoding, so that a walsender skipping a large
+/// filtered-out transaction keeps its client informed (what pgoutput and test_decoding do on
+/// PostgreSQL 13–15; PostgreSQL 16 does it in core).
+///
+/// # Safety
+/// `ctx` must be the current decoding context.
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+pub unsafe fn progress_tick(ctx: *mut pg_sys::LogicalDecodingContext) {
+    use std::cell::Cell;
+    thread_local!(static CHANGES: Cell<u32> = const { Cell::new(0) });
+    let n = CHANGES.with(|c| {
+        let n = c.get() + 1;
+        c.set(if n >= 100 { 0 } else { n });
+        n
+    });
+    if n >= 100 {
+        update_progress(ctx, false);
+    }
+}
+
+/// PostgreSQL 16+ reports progress of skipped changes itself.
+///
+/// # Safety
+/// Nothing to uphold; kept `unsafe` like its older twin.
+#[cfg(any(feature = "pg16", feature = "pg17", feature = "pg18"))]
+pub unsafe fn progress_tick(_ctx: *mut pg_sys::LogicalDecodingContext) {}

@@ -7,7 +7,9 @@
 
 mod compat;
 mod output;
+mod publication;
 mod relcache;
+mod rowfilter;
 mod tuple;
 
 use std::ffi::CStr;
@@ -94,7 +96,10 @@ unsafe fn state<'a>(ctx: *mut pg_sys::LogicalDecodingContext) -> &'a mut State {
 
 #[pg_guard]
 unsafe extern "C-unwind" fn free_state(arg: *mut std::ffi::c_void) {
+    // The decoding context's memory, executor states included, is already gone.
+    rowfilter::CONTEXTS_ALIVE.with(|a| a.set(false));
     drop(Box::from_raw(arg as *mut State));
+    rowfilter::CONTEXTS_ALIVE.with(|a| a.set(true));
 }
 
 /// The options given to the slot, as (name, value) pairs.
@@ -291,7 +296,7 @@ unsafe fn decode_change(
 ) {
     use pg_sys::ReorderBufferChangeType as A;
     let action = (*change).action;
-    let (op_new, op_old, source_op) = match action {
+    let (mut newt, mut oldt, source_op) = match action {
         A::REORDER_BUFFER_CHANGE_INSERT => {
             (compat::new_tuple(change), std::ptr::null_mut(), Op::Create)
         }
@@ -305,14 +310,26 @@ unsafe fn decode_change(
         }
         _ => return,
     };
+    compat::progress_tick(ctx);
     let lsn = (*change).lsn;
-    if !st.session.publishes(source_op) {
+    let (published, actions, captured) = {
+        let e = st.rels.get(&st.cfg, relation);
+        (e.published, e.actions, e.captured)
+    };
+    let action_published = match source_op {
+        Op::Create => actions.insert,
+        Op::Update => actions.update,
+        _ => actions.delete,
+    };
+    // Not in the publications (or not an action they publish): pgoutput would not send it.
+    if !published || !action_published || !st.session.publishes(source_op) {
         return;
     }
     // pgoutput would send this change, so Debezium sees the transaction begin.
     st.ensure_begin(ctx, lsn);
-    // Without an old row (REPLICA IDENTITY NOTHING) Debezium emits no delete.
-    if source_op == Op::Delete && op_old.is_null() {
+    // Filtered out by the table filters, or a delete without an old row (REPLICA IDENTITY
+    // NOTHING), for which Debezium emits nothing.
+    if !captured || (source_op == Op::Delete && oldt.is_null()) {
         return;
     }
     let State {
@@ -328,12 +345,47 @@ unsafe fn decode_change(
         ..
     } = st;
     let entry = rels.get(cfg, relation);
-    let tupdesc = (*relation).rd_att;
-    if !op_new.is_null() {
-        new.deform(op_new, tupdesc);
+    // Published through the partition root: the root's name and tuple format.
+    if let Some((map, _)) = entry.conversion {
+        if !newt.is_null() {
+            newt = pg_sys::execute_attr_map_tuple(newt, map);
+        }
+        if !oldt.is_null() {
+            oldt = pg_sys::execute_attr_map_tuple(oldt, map);
+        }
     }
-    if !op_old.is_null() {
-        old.deform(op_old, tupdesc);
+    let desc = entry.desc;
+    // Row filters decide, and may turn an update into an insert or a delete (pgoutput).
+    let mut op = source_op;
+    if let Some(rf) = &entry.row_filter {
+        match source_op {
+            Op::Create if !rf.matches(rowfilter::INSERT, newt) => return,
+            Op::Delete if !rf.matches(rowfilter::DELETE, oldt) => return,
+            Op::Update => {
+                let new_eval = if oldt.is_null() {
+                    newt
+                } else {
+                    tuple::with_toast_from(newt, oldt, desc, &entry.attrs)
+                };
+                let new_ok = rf.matches(rowfilter::UPDATE, new_eval);
+                // Without an old row only the new one is checked.
+                let old_ok = oldt.is_null() || rf.matches(rowfilter::UPDATE, oldt);
+                match (old_ok, new_ok) {
+                    (_, false) if oldt.is_null() => return,
+                    (false, false) => return,
+                    (false, true) => op = Op::Create,
+                    (true, false) => op = Op::Delete,
+                    (true, true) => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    if !newt.is_null() {
+        new.deform(newt, desc);
+    }
+    if !oldt.is_null() {
+        old.deform(oldt, desc);
     }
     let newr = new.row(&entry.attrs);
     let oldr = old.row(&entry.attrs);
@@ -341,7 +393,7 @@ unsafe fn decode_change(
     let with_meta = cfg.provide_transaction_metadata;
     type R<'a> = tuple::TupleRow<'a>;
     let key_change =
-        source_op == Op::Update && !op_old.is_null() && key_changed(plan, &oldr, &newr, scratch);
+        op == Op::Update && !oldt.is_null() && key_changed(plan, &oldr, &newr, scratch);
     let mut emit =
         |op: Op, before: Option<&R<'_>>, after: Option<&R<'_>>, toast: Option<&R<'_>>| {
             // skipped.operations applies to each event Debezium emits (a key change's delete and
@@ -366,9 +418,13 @@ unsafe fn decode_change(
                 }
             }
         };
-    match source_op {
+    let has_old = !oldt.is_null();
+    match op {
+        Op::Create if source_op == Op::Update && has_old => {
+            emit(Op::Create, None, Some(&newr), Some(&oldr))
+        }
         Op::Create => emit(Op::Create, None, Some(&newr), None),
-        Op::Update if op_old.is_null() => emit(Op::Update, None, Some(&newr), None),
+        Op::Update if !has_old => emit(Op::Update, None, Some(&newr), None),
         Op::Update if key_change => {
             // Debezium: a key change is a delete of the old key and a create of the new.
             emit(Op::Delete, Some(&oldr), None, None);
@@ -389,16 +445,25 @@ unsafe extern "C-unwind" fn truncate(
 ) {
     let st = state(ctx);
     let lsn = (*change).lsn;
+    compat::progress_tick(ctx);
     if !st.session.publishes(Op::Truncate) {
-        return;
-    }
-    st.ensure_begin(ctx, lsn);
-    if st.session.skips(Op::Truncate) {
         return;
     }
     let old_cxt = pg_sys::MemoryContextSwitchTo(st.change_cxt);
     let rels = std::slice::from_raw_parts(relations, nrelations.max(0) as usize);
     for &rel in rels {
+        // Published for truncate, and not a partition pgoutput publishes through its root.
+        let (sent, captured) = {
+            let e = st.rels.get(&st.cfg, rel);
+            (e.published && e.actions.truncate && !e.via_root, e.captured)
+        };
+        if !sent {
+            continue;
+        }
+        st.ensure_begin(ctx, lsn);
+        if !captured || st.session.skips(Op::Truncate) {
+            continue;
+        }
         let State {
             cfg,
             session,
@@ -450,8 +515,16 @@ unsafe extern "C-unwind" fn message(
         }
         return;
     }
+    compat::progress_tick(ctx);
     if transactional {
         st.ensure_begin(ctx, message_lsn);
+        if !st
+            .cfg
+            .filters
+            .message_included(&String::from_utf8_lossy(prefix))
+        {
+            return;
+        }
         let State {
             cfg,
             session,
@@ -475,6 +548,13 @@ unsafe extern "C-unwind" fn message(
         // Debezium: a non-transactional message is its own commit point, has no xid and keeps
         // the previous commit time.
         st.last_commit_lsn = Some(message_lsn);
+        if !st
+            .cfg
+            .filters
+            .message_included(&String::from_utf8_lossy(prefix))
+        {
+            return;
+        }
         let txn = Txn {
             xid: None,
             commit_time: st.last_commit_time,

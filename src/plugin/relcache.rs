@@ -12,12 +12,31 @@ use cedar_cdc_core::table::TablePlan;
 use cedar_cdc_core::types::{plan_column, ColumnPlan, Extract, PgColumn, PgType};
 use pgrx::pg_sys;
 
+use super::publication::{self, Actions};
+use super::rowfilter::RowFilter;
 use super::tuple::{AttrInfo, ElemInfo};
+use crate::error::OrRaise;
 
-/// A cached relation: its plan and what the row reader needs per attribute.
+/// A cached relation: whether and how its changes are captured, its plan, and what the row
+/// reader needs per attribute.
 pub struct RelEntry {
+    /// Published (or no publications given): Debezium would see its transactions.
+    pub published: bool,
+    /// Actions its publications publish (all without publications).
+    pub actions: Actions,
+    /// Passes the table filters: its changes are emitted.
+    pub captured: bool,
+    /// Published through a partition root: the root's plan, and tuples are converted.
+    pub via_root: bool,
     pub plan: TablePlan,
     pub attrs: Vec<AttrInfo>,
+    /// Tuples are converted to this (the root's) descriptor first, when it differs.
+    pub conversion: Option<(*mut pg_sys::TupleConversionMap, pg_sys::TupleDesc)>,
+    /// The descriptor tuples are deformed with (the root's when published via the root).
+    pub desc: pg_sys::TupleDesc,
+    pub row_filter: Option<RowFilter>,
+    /// Other relations whose invalidation invalidates this entry (a publication root).
+    depends_on: Option<pg_sys::Oid>,
     natts: usize,
 }
 
@@ -57,11 +76,15 @@ pub fn register_callbacks() {
     // SAFETY: plain registration calls; the callbacks only touch thread-local flags.
     unsafe {
         pg_sys::CacheRegisterRelcacheCallback(Some(relcache_cb), pg_sys::Datum::null());
-        // Type changes (a domain's typmod, enum labels) and schema renames affect every plan.
+        // Type changes (a domain's typmod, enum labels), schema renames and publication
+        // changes affect every plan.
         for cache in [
             pg_sys::SysCacheIdentifier::TYPEOID,
             pg_sys::SysCacheIdentifier::NAMESPACEOID,
             pg_sys::SysCacheIdentifier::ENUMOID,
+            pg_sys::SysCacheIdentifier::PUBLICATIONOID,
+            pg_sys::SysCacheIdentifier::PUBLICATIONRELMAP,
+            pg_sys::SysCacheIdentifier::PUBLICATIONNAMESPACEMAP,
         ] {
             pg_sys::CacheRegisterSyscacheCallback(
                 cache as i32,
@@ -94,10 +117,11 @@ impl RelCache {
             let mut i = i.borrow_mut();
             if i.all {
                 self.map.clear();
-            } else {
-                for r in &i.rels {
-                    self.map.remove(r);
-                }
+            } else if !i.rels.is_empty() {
+                let rels = &i.rels;
+                self.map.retain(|k, e| {
+                    !rels.contains(k) && !e.depends_on.is_some_and(|d| rels.contains(&d))
+                });
             }
             *i = Invalidations::default();
         });
@@ -156,10 +180,12 @@ unsafe fn pg_type(typid: pg_sys::Oid, typmod: i32, depth: u32) -> PgType {
         let mut ty = pg_type(base, if typmod >= 0 { typmod } else { base_mod }, depth + 1);
         ty.is_domain = true;
         ty.domain_not_null |= notnull;
+        ty.declared_name = name;
         return ty;
     }
     let mut ty = PgType {
         oid: typid.to_u32(),
+        declared_name: name.clone(),
         name,
         schema: cstr(pg_sys::get_namespace_name(nsp)),
         typmod,
@@ -268,12 +294,99 @@ unsafe fn default_text(rel: pg_sys::Relation, relname: &str, attnum: i16) -> Opt
 }
 
 unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext) -> RelEntry {
-    let tupdesc = (*rel).rd_att;
-    let natts = (*tupdesc).natts as usize;
-    let form = (*rel).rd_rel;
+    let relid = (*rel).rd_id;
+    let natts = (*(*rel).rd_att).natts as usize;
+    let partitioned = (*(*rel).rd_rel).relkind as u8 == pg_sys::RELKIND_PARTITIONED_TABLE;
+    let published = if cfg.publication_names.is_empty() {
+        // Like a FOR ALL TABLES publication without publish_via_partition_root: partitioned
+        // tables themselves are never published, their partitions are.
+        (!partitioned).then_some(publication::Published {
+            actions: Actions::ALL,
+            publish_as: relid,
+            columns: None,
+            filters: [None, None, None],
+        })
+    } else {
+        let pubs = publication::load(&cfg.publication_names).or_raise();
+        publication::decide(&pubs, rel).or_raise()
+    };
+    let Some(p) = published else {
+        return RelEntry {
+            published: false,
+            actions: Actions::default(),
+            captured: false,
+            via_root: false,
+            plan: TablePlan::new(cfg, "", "", Vec::new(), &[]),
+            attrs: Vec::new(),
+            conversion: None,
+            desc: (*rel).rd_att,
+            row_filter: None,
+            depends_on: None,
+            natts,
+        };
+    };
+    let via_root = p.publish_as != relid;
+    let target = if via_root {
+        pg_sys::RelationIdGetRelation(p.publish_as)
+    } else {
+        rel
+    };
+    let form = (*target).rd_rel;
     let relname = name_str(&(*form).relname);
     let nspname = cstr(pg_sys::get_namespace_name((*form).relnamespace));
+    let captured = cfg.filters.table_included(&nspname, &relname);
+    let (plan, attrs) = if captured {
+        plan_relation(cfg, target, &relname, &nspname, p.columns.as_deref(), cxt)
+    } else {
+        (
+            TablePlan::new(cfg, &nspname, &relname, Vec::new(), &[]),
+            Vec::new(),
+        )
+    };
+    let old = pg_sys::MemoryContextSwitchTo(cxt);
+    let (desc, conversion) = if via_root {
+        let root_desc = pg_sys::CreateTupleDescCopy((*target).rd_att);
+        let map = pg_sys::convert_tuples_by_name((*rel).rd_att, root_desc);
+        (root_desc, (!map.is_null()).then_some((map, root_desc)))
+    } else {
+        ((*rel).rd_att, None)
+    };
+    pg_sys::MemoryContextSwitchTo(old);
+    let row_filter = if captured {
+        RowFilter::new(&p.filters, desc, cxt)
+    } else {
+        None
+    };
+    if via_root {
+        pg_sys::RelationClose(target);
+    }
+    RelEntry {
+        // Debezium's filtered publication holds the included tables only.
+        published: captured || !cfg.publication_filtered,
+        actions: p.actions,
+        captured,
+        via_root,
+        plan,
+        attrs,
+        conversion,
+        desc,
+        row_filter,
+        depends_on: via_root.then_some(p.publish_as),
+        natts,
+    }
+}
 
+/// The plan of a captured relation; `column_list` (attribute numbers) limits its columns.
+unsafe fn plan_relation(
+    cfg: &Config,
+    rel: pg_sys::Relation,
+    relname: &str,
+    nspname: &str,
+    column_list: Option<&[i16]>,
+    cxt: pg_sys::MemoryContext,
+) -> (TablePlan, Vec<AttrInfo>) {
+    let tupdesc = (*rel).rd_att;
+    let natts = (*tupdesc).natts as usize;
     let mut attrs = Vec::with_capacity(natts);
     let mut columns: Vec<ColumnPlan> = Vec::new();
     for i in 0..natts {
@@ -283,8 +396,10 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
             out: None,
             elem: None,
         };
-        // pgoutput on PostgreSQL 15 sends no generated columns, so Debezium has none.
-        if att.attisdropped || att.attgenerated != 0 {
+        // pgoutput on PostgreSQL 15 sends no generated columns, so Debezium has none; a
+        // publication's column list leaves out the others.
+        let listed = column_list.is_none_or(|l| l.contains(&att.attnum));
+        if att.attisdropped || att.attgenerated != 0 || !listed {
             attrs.push(skipped);
             continue;
         }
@@ -294,7 +409,7 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
             ty: pg_type(att.atttypid, att.atttypmod, 0),
             not_null: att.attnotnull,
             default_expr: if att.atthasdef {
-                default_text(rel, &relname, att.attnum)
+                default_text(rel, relname, att.attnum)
             } else {
                 None
             },
@@ -307,11 +422,7 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
         columns.push(plan);
     }
     let key = key_attrs(rel);
-    RelEntry {
-        plan: TablePlan::new(cfg, &nspname, &relname, columns, &key),
-        attrs,
-        natts,
-    }
+    (TablePlan::new(cfg, nspname, relname, columns, &key), attrs)
 }
 
 /// An index's columns (key and INCLUDE columns, as JDBC's `getIndexInfo` lists them).

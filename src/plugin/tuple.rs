@@ -279,3 +279,37 @@ fn numeric(b: &[u8]) -> Value<'_> {
         }
     }
 }
+
+/// A copy of `new` whose unchanged TOASTed values are taken from `old` (what pgoutput does
+/// before evaluating a row filter, which must not read TOAST data during decoding).
+///
+/// # Safety
+/// Both tuples must be of `desc`; `attrs` is the relation's attribute info.
+pub unsafe fn with_toast_from(
+    new: pg_sys::HeapTuple,
+    old: pg_sys::HeapTuple,
+    desc: pg_sys::TupleDesc,
+    attrs: &[AttrInfo],
+) -> pg_sys::HeapTuple {
+    let mut n = TupleBuf::default();
+    let mut o = TupleBuf::default();
+    n.deform(new, desc);
+    o.deform(old, desc);
+    let mut changed = false;
+    for i in 0..n.values.len() {
+        let varlena = attrs.get(i).is_some_and(|a| a.varlena);
+        if varlena
+            && !n.nulls[i]
+            && is_external_ondisk(n.values[i])
+            && !o.nulls[i]
+            && !is_external_ondisk(o.values[i])
+        {
+            n.values[i] = o.values[i];
+            changed = true;
+        }
+    }
+    if !changed {
+        return new;
+    }
+    pg_sys::heap_form_tuple(desc, n.values.as_mut_ptr(), n.nulls.as_mut_ptr())
+}

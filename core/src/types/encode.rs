@@ -15,6 +15,11 @@ use crate::temporal;
 
 /// Writes one column value.
 pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) {
+    if let Some(m) = &col.mapping {
+        if write_mapped(o, col, m, v) {
+            return;
+        }
+    }
     match (*v, col.encoding) {
         (Value::Null, _) | (_, Encoding::Null) => o.put(&col.null_json),
         (Value::UnchangedToast, _) => o.put(&col.toast_json),
@@ -172,6 +177,41 @@ fn java_geometric(text: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Writes a value through a column mapper; `false` when the mapper passes it through.
+fn write_mapped<O: Out + ?Sized>(
+    o: &mut O,
+    col: &ColumnPlan,
+    m: &super::ValueMapping,
+    v: &Value<'_>,
+) -> bool {
+    use super::ValueMapping as M;
+    match (m, v) {
+        (M::Mask(mask), Value::Bytes(_) | Value::Null) => json::write_str(o, mask.as_bytes()),
+        (M::Truncate(n), Value::Bytes(b)) => match col.encoding {
+            Encoding::Binary(mode) => write_binary(o, &b[..b.len().min(*n)], mode),
+            _ => {
+                let s = String::from_utf8_lossy(b);
+                json::write_str(o, crate::mappers::truncate_utf16(&s, *n).as_bytes());
+            }
+        },
+        (
+            M::Hash {
+                algorithm,
+                salt,
+                v2,
+                max_len,
+            },
+            Value::Bytes(b),
+        ) => {
+            let s = String::from_utf8_lossy(b);
+            let h = crate::mappers::hash(*algorithm, salt, *v2, &s, *max_len);
+            json::write_str(o, h.as_bytes());
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// Whether Debezium's array converter fails on these elements: a NULL element where the

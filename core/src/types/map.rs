@@ -30,6 +30,7 @@ pub(super) fn plan(cfg: &Config, ty: &PgType, opt: bool, in_array: bool) -> Opti
         null_json: b"null".to_vec(),
         toast_json: b"null".to_vec(),
         pg_type: ty.clone(),
+        mapping: None,
     })
 }
 

@@ -7,6 +7,7 @@
 
 mod encode;
 mod fallback;
+pub mod jdbc;
 mod map;
 
 use std::fmt;
@@ -69,6 +70,8 @@ pub struct PgType {
     pub oid: u32,
     /// `pg_type.typname` (of the base type for a domain), which identifies extension types.
     pub name: String,
+    /// `typname` of the declared type (the domain's own name for a domain).
+    pub declared_name: String,
     /// Schema of the type (for enum defaults).
     pub schema: String,
     /// The column's typmod, or the domain's.
@@ -286,6 +289,94 @@ pub struct ColumnPlan {
     pub toast_json: Vec<u8>,
     /// The PostgreSQL type, for column mappers and defaults.
     pub pg_type: PgType,
+    /// A column mapper's value transformation (`column.truncate…`, `column.mask…`).
+    pub mapping: Option<ValueMapping>,
+}
+
+/// How a column mapper changes values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueMapping {
+    /// Keep the first N UTF-16 units of strings, or N bytes of binary values.
+    Truncate(usize),
+    /// Replace strings (and NULLs) with this text.
+    Mask(String),
+    /// Replace strings with the hex digest, cut to the column length.
+    Hash {
+        algorithm: crate::mappers::HashAlgorithm,
+        salt: Vec<u8>,
+        v2: bool,
+        max_len: Option<usize>,
+    },
+}
+
+impl ColumnPlan {
+    /// Applies a column mapper (`column.*` mapper options) to this value column: schema
+    /// parameters and value transformation, as Debezium's `ColumnMapper`s do.
+    pub fn apply_mapper(&mut self, m: &crate::mappers::Mapping) {
+        use crate::mappers::Mapping;
+        let t = &self.pg_type;
+        // pgjdbc reports an array's length and scale from its element type.
+        let base = t.element.as_ref().map_or(t.oid, |e| e.oid);
+        let length = jdbc::length(base, t.typmod);
+        // JDBC character types: text, varchar, bpchar, "char", name.
+        let chars = t.element.is_none()
+            && matches!(
+                t.oid,
+                oid::TEXT | oid::VARCHAR | oid::BPCHAR | oid::CHAR | oid::NAME
+            );
+        match m {
+            Mapping::Truncate(n) => {
+                if length < 0 || length as usize > *n {
+                    self.schema
+                        .parameters
+                        .push(("truncateLength".into(), n.to_string()));
+                    if matches!(self.encoding, Encoding::String | Encoding::Binary(_))
+                        && t.element.is_none()
+                    {
+                        self.mapping = Some(ValueMapping::Truncate(*n));
+                    }
+                }
+            }
+            Mapping::Mask(n) => {
+                self.schema
+                    .parameters
+                    .push(("masked".into(), "true".into()));
+                if chars {
+                    self.mapping = Some(ValueMapping::Mask("*".repeat(*n)));
+                }
+            }
+            Mapping::Hash {
+                algorithm,
+                salt,
+                v2,
+            } => {
+                self.schema
+                    .parameters
+                    .push(("masked".into(), "true".into()));
+                if chars {
+                    self.mapping = Some(ValueMapping::Hash {
+                        algorithm: *algorithm,
+                        salt: salt.clone(),
+                        v2: *v2,
+                        max_len: (length > 0).then_some(length as usize),
+                    });
+                }
+            }
+            Mapping::Propagate => {
+                let p = &mut self.schema.parameters;
+                p.push((
+                    "__debezium.source.column.type".into(),
+                    t.declared_name.to_ascii_uppercase(),
+                ));
+                p.push(("__debezium.source.column.length".into(), length.to_string()));
+                p.push((
+                    "__debezium.source.column.scale".into(),
+                    jdbc::scale(base, t.typmod).to_string(),
+                ));
+                p.push(("__debezium.source.column.name".into(), self.name.clone()));
+            }
+        }
+    }
 }
 
 /// Plans a column; `None` when Debezium drops columns of this type.

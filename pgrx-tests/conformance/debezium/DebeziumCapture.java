@@ -198,11 +198,8 @@ public final class DebeziumCapture {
         p.setProperty("errors.max.retries", "0");
         // Let the engine notice a stop request quickly.
         p.setProperty("poll.interval.ms", "100");
+        // Debezium's own default publication.autocreate.mode (all_tables) unless the case sets it.
         p.putAll(user);
-        if (p.getProperty("publication.autocreate.mode") == null) {
-            p.setProperty("publication.autocreate.mode",
-                    p.getProperty("table.include.list") != null ? "filtered" : "all_tables");
-        }
         return p;
     }
 

@@ -1,0 +1,1 @@
+\ir ../shared/filters_setup.sql
