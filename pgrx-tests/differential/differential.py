@@ -224,9 +224,10 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
             name, spill, stream, total = line.split("|")
             stats[name] = (int(spill), int(stream), int(total))
         coverage["spilled_txns"] = stats.get(slots["cedar"], (0, 0, 0))[0]
-        with open(seed_dir / "cedar.jsonl", "w", encoding="utf-8") as f:
-            for lsn, xid, d in rowsc:
-                f.write(f"{P.fmt_lsn(lsn)}\t{xid}\t{d}\n")
+        for name, rows in (("pgo1", rows1), ("pgo2", rows2), ("cedar", rowsc)):
+            with open(seed_dir / f"{name}.tsv", "w", encoding="utf-8") as f:
+                for lsn, xid, d in rows:
+                    f.write(f"{P.fmt_lsn(lsn)}\t{xid}\t{d.hex() if isinstance(d, bytes) else d}\n")
         compare_seed(res, seed, db, pk, rows1, rows2, rowsc, cfg, coverage)
         res.coverage = coverage
     except WorkloadError as e:

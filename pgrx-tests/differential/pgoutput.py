@@ -368,7 +368,9 @@ class DecodeStats:
     stream_aborts_top: int = 0
     stream_aborts_sub: int = 0
     relation_msgs: int = 0
+    empty_streamed_txns: int = 0
     open_streams: list = field(default_factory=list)
+    open_empty_streams: list = field(default_factory=list)
 
 
 def decode_stream(rows, proto: int = 1):
@@ -434,6 +436,12 @@ def decode_stream(rows, proto: int = 1):
             if t is None:
                 fail(f"Stream Commit of unknown xid {msg.xid}")
             t.commit_lsn, t.end_lsn, t.commit_ts = msg.commit_lsn, msg.end_lsn, msg.commit_ts
+            if not t.changes:
+                # Nothing of ours: a transaction streamed only for its catalog invalidations (they
+                # are decoded for every database), e.g. DDL of another database. Protocol 1 skips
+                # empty transactions, so must we.
+                stats.empty_streamed_txns += 1
+                continue
             stats.streamed_txns += 1
             units.append(t)
         elif isinstance(msg, StreamAbort):
@@ -498,8 +506,9 @@ def decode_stream(rows, proto: int = 1):
         raise ProtocolError(f"transaction {cur.xid} not committed at end of output")
     if in_stream is not None:
         raise ProtocolError(f"stream of xid {in_stream} not stopped at end of output")
-    # Streams still open at the end belong to transactions in progress when the workload ended
-    # (there are none in this harness) or to aborted ones whose Stream Abort was never sent
-    # (PostgreSQL sends it when it decodes the abort record).
-    stats.open_streams = sorted(streams)
+    # Streams still open at the end belong to transactions in progress when the slot was read.
+    # The workload has ended by then, so they can only be transactions of other databases (seeds
+    # running in parallel), streamed for their catalog invalidations, with no change of ours.
+    stats.open_streams = sorted(x for x, t in streams.items() if t.changes)
+    stats.open_empty_streams = sorted(x for x, t in streams.items() if not t.changes)
     return units, stats

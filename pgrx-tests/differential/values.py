@@ -106,7 +106,7 @@ def numeric_typmod(typmod: int):
 def days_from_civil(y: int, m: int, d: int) -> int:
     """Days since 1970-01-01 (Howard Hinnant's algorithm; any year)."""
     y -= m <= 2
-    era = (y if y >= 0 else y - 399) // 400
+    era = y // 400  # floor division (Hinnant's C code truncates, hence its y - 399)
     yoe = y - era * 400
     doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
     doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
@@ -255,7 +255,7 @@ def parse_pg_array(text: str) -> list:
             j = i
             while j < n and body[j] != ",":
                 j += 1
-            tok = body[i:j].strip()
+            tok = body[i:j].strip(" \t\n\r\v\f")  # array_in's whitespace (not Python's)
             out.append(None if tok.upper() == "NULL" else tok)
             i = j
         if i >= n:
@@ -286,17 +286,35 @@ def _pg_float(text: str) -> float:
     return float(text)  # Python reads NaN, Infinity, -Infinity and every float8out/float4out text
 
 
+def _unscaled(d: Decimal) -> tuple[int, int]:
+    """(unscaled, scale) of a Decimal exactly as written (no context rounding)."""
+    sign, digits, exp = d.as_tuple()
+    unscaled = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    return unscaled, -exp
+
+
 def _vsd(d: Decimal):
-    """Debezium VariableScaleDecimal: stripTrailingZeros, negative scale -> setScale(0)."""
-    if d.is_zero():
+    """Debezium VariableScaleDecimal: BigDecimal.stripTrailingZeros(), a negative scale -> setScale(0)."""
+    unscaled, scale = _unscaled(d)
+    if unscaled == 0:
         return ("dec", 0, 0)
-    sign, digits, exp = d.normalize().as_tuple()
-    unscaled = int("".join(map(str, digits))) * (-1 if sign else 1)
-    scale = -exp
+    while unscaled % 10 == 0:
+        unscaled //= 10
+        scale -= 1
     if scale < 0:
         unscaled *= 10 ** (-scale)
         scale = 0
     return ("dec", unscaled, scale)
+
+
+def _at_scale(d: Decimal, scale: int):
+    unscaled, s = _unscaled(d)
+    if s <= scale:
+        return ("dec", unscaled * 10 ** (scale - s), scale)
+    q, r = divmod(unscaled, 10 ** (s - scale))
+    if r:
+        raise ValueError(f"{d} has more than {scale} fraction digits")
+    return ("dec", q, scale)
 
 
 def pg_canon(oid: int, typmod: int, text: str):
@@ -309,8 +327,7 @@ def pg_canon(oid: int, typmod: int, text: str):
         tm = numeric_typmod(typmod)
         if tm is None:
             return _vsd(d)
-        scale = tm[1]
-        return ("dec", int(d.scaleb(scale)), scale)
+        return _at_scale(d, tm[1])
     if oid == FLOAT8:
         return _f8_bits(_pg_float(text))
     if oid == FLOAT4:

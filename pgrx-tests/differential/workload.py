@@ -996,8 +996,20 @@ class Workload:
             if not tabs:
                 break
             t = r.choice(tabs)
-            if y < 0.2:
+            if y < 0.25:
+                # a subtransaction bigger than logical_decoding_work_mem, streamed and then
+                # (mostly) rolled back: Stream Abort of a subtransaction
                 yield self.savepoint(c)
+                yield self.insert(c, t, r.randint(60, 160), big_p=0.15)
+                if r.random() < 0.65:
+                    name, n = c.savepoints[-1]
+
+                    def apply(n=n):
+                        self.rollback_to(c, n)
+                        del c.savepoints[-1:]
+                    yield Stmt(f"ROLLBACK TO SAVEPOINT {name}", apply, tag="rollback_to_savepoint")
+                else:
+                    yield from self.some(self.release_sp(c))
             elif y < 0.3:
                 yield from self.some(self.rollback_to_sp(c))
             elif y < 0.37:
