@@ -30,6 +30,32 @@ pub struct Txn {
     pub origin: Option<String>,
     /// The origin's commit LSN.
     pub origin_lsn: Option<u64>,
+    /// The parts of the `source` block that are the same for every event of the transaction
+    /// (see [`Session::prepare_txn`]).
+    pub source: SourceParts,
+}
+
+/// Pre-rendered constant parts of a transaction's `source` blocks.
+#[derive(Clone, Debug, Default)]
+pub struct SourceParts {
+    /// From `{"version"` to `"sequence":"[<first>,\"`.
+    head: Vec<u8>,
+    /// From `\"]","ts_us"` to `"ts_ns":…`.
+    times: Vec<u8>,
+    /// The txId value and `,"lsn":`.
+    xid: Vec<u8>,
+    /// From `,"xmin"` to the closing brace.
+    tail: Vec<u8>,
+}
+
+/// Writes a positive microsecond count as nanoseconds (`…000`), without 128-bit arithmetic.
+fn put_us_as_ns<O: Out + ?Sized>(o: &mut O, us: i64) {
+    if us > 0 {
+        o.put_int(us);
+        o.put(b"000");
+    } else {
+        o.put_int(i128::from(us) * 1000);
+    }
 }
 
 /// Debezium's operation codes.
@@ -169,45 +195,59 @@ impl Session {
         !(self.cfg.skipped_operations_set && self.skips(op))
     }
 
-    /// Writes the `source` block; `table_part` is `,"schema":…,"table":…,"txId":`.
-    fn write_source<O: Out + ?Sized>(&self, o: &mut O, table_part: &[u8], at: &At<'_>) {
-        let txn = at.txn;
+    /// Renders the parts of `txn`'s source blocks that do not change from event to event.
+    pub fn prepare_txn(&self, txn: &mut Txn) {
         let us = txn.commit_time.saturating_add(temporal::PG_EPOCH_USECS);
-        o.put(&self.source_head);
-        o.put_int(us.div_euclid(1000));
-        o.put(&self.source_db);
+        let p = &mut txn.source;
+        p.head.clear();
+        p.head.extend_from_slice(&self.source_head);
+        p.head.put_int(us.div_euclid(1000));
+        p.head.extend_from_slice(&self.source_db);
         match txn.last_commit_lsn {
             Some(l) => {
-                o.put(b"\\\"");
-                o.put_int(l);
-                o.put(b"\\\"");
+                p.head.put(b"\\\"");
+                p.head.put_int(l);
+                p.head.put(b"\\\"");
             }
-            None => o.put(b"null"),
+            None => p.head.put(b"null"),
         }
-        o.put(b",\\\"");
-        o.put_int(at.lsn);
-        o.put(b"\\\"]\",\"ts_us\":");
-        o.put_int(us);
-        o.put(b",\"ts_ns\":");
-        o.put_int(i128::from(us) * 1000);
-        o.put(table_part);
+        p.head.put(b",\\\"");
+        p.times.clear();
+        p.times.put(b"\\\"]\",\"ts_us\":");
+        p.times.put_int(us);
+        p.times.put(b",\"ts_ns\":");
+        put_us_as_ns(&mut p.times, us);
+        p.xid.clear();
         match txn.xid {
-            Some(x) => o.put_int(x),
-            None => o.put(b"null"),
+            Some(x) => p.xid.put_int(x),
+            None => p.xid.put(b"null"),
         }
-        o.put(b",\"lsn\":");
-        o.put_int(at.lsn);
-        o.put(b",\"xmin\":null,\"origin\":");
+        p.xid.put(b",\"lsn\":");
+        p.tail.clear();
+        p.tail.put(b",\"xmin\":null,\"origin\":");
         match &txn.origin {
-            Some(n) => json::write_str(o, n.as_bytes()),
-            None => o.put(b"null"),
+            Some(n) => json::write_str(&mut p.tail, n.as_bytes()),
+            None => p.tail.put(b"null"),
         }
-        o.put(b",\"origin_lsn\":");
+        p.tail.put(b",\"origin_lsn\":");
         match txn.origin_lsn {
-            Some(l) => o.put_int(l),
-            None => o.put(b"null"),
+            Some(l) => p.tail.put_int(l),
+            None => p.tail.put(b"null"),
         }
-        o.put_u8(b'}');
+        p.tail.put_u8(b'}');
+    }
+
+    /// Writes the `source` block; `table_part` is `,"schema":…,"table":…,"txId":`.
+    fn write_source<O: Out + ?Sized>(&self, o: &mut O, table_part: &[u8], at: &At<'_>) {
+        let p = &at.txn.source;
+        debug_assert!(!p.head.is_empty(), "prepare_txn was not called");
+        o.put(&p.head);
+        o.put_int(at.lsn);
+        o.put(&p.times);
+        o.put(table_part);
+        o.put(&p.xid);
+        o.put_int(at.lsn);
+        o.put(&p.tail);
     }
 
     /// `"transaction":…` of an event.
@@ -600,7 +640,7 @@ fn write_processing_time<O: Out + ?Sized>(o: &mut O, now_us: i64) {
     o.put(b",\"ts_us\":");
     o.put_int(now_us);
     o.put(b",\"ts_ns\":");
-    o.put_int(i128::from(now_us) * 1000);
+    put_us_as_ns(o, now_us);
 }
 
 /// Writes a row struct. An unchanged TOAST value is taken from `toast_from` when it has it,
@@ -704,14 +744,16 @@ mod tests {
         cfg.topic_prefix = "dbserver1".into();
         let t = ri_default(&cfg);
         let s = Session::new(cfg, "postgres");
-        let txn = Txn {
+        let mut txn = Txn {
             xid: Some(774),
             // 1795420461266802 µs since 1970
             commit_time: 1_795_420_461_266_802 - temporal::PG_EPOCH_USECS,
             last_commit_lsn: Some(24_367_032),
             origin: None,
             origin_lsn: None,
+            ..Txn::default()
         };
+        s.prepare_txn(&mut txn);
         let row = VecRow(vec![
             Value::Int(1),
             Value::Bytes(b"n1"),
@@ -745,12 +787,13 @@ mod tests {
         cfg.schemas_enable = false;
         let t = ri_default(&cfg);
         let s = Session::new(cfg, "postgres");
-        let txn = Txn {
+        let mut txn = Txn {
             xid: Some(781),
             commit_time: 1_795_420_461_270_205 - temporal::PG_EPOCH_USECS,
             last_commit_lsn: Some(24_368_872),
             ..Txn::default()
         };
+        s.prepare_txn(&mut txn);
         let old = VecRow(vec![Value::Int(1), Value::Null, Value::Null, Value::Null]);
         let mut o = Vec::new();
         s.write_value_record(
@@ -780,10 +823,11 @@ mod tests {
         let t = ri_default(&cfg);
         let s = Session::new(cfg, "postgres");
         let old = VecRow(vec![Value::Int(1), Value::Null, Value::Null, Value::Null]);
-        let txn = Txn {
+        let mut txn = Txn {
             xid: Some(7),
             ..Txn::default()
         };
+        s.prepare_txn(&mut txn);
         let mut o = Vec::new();
         let mut scratch = Vec::new();
         s.write_change(
@@ -823,11 +867,12 @@ mod tests {
         cfg.output_format = OutputFormat::Record;
         let s = Session::new(cfg, "postgres");
         // 1795420549076 ms since 1970
-        let txn = Txn {
+        let mut txn = Txn {
             xid: Some(801),
             commit_time: 1_795_420_549_076_000 - temporal::PG_EPOCH_USECS,
             ..Txn::default()
         };
+        s.prepare_txn(&mut txn);
         let mut o = Vec::new();
         let mut scratch = Vec::new();
         s.write_begin(&mut o, &txn, 24_550_088, &mut scratch);
@@ -862,12 +907,13 @@ mod tests {
         let mut cfg = Config::defaults("postgres");
         cfg.topic_prefix = "dbserver1".into();
         let s = Session::new(cfg.clone(), "postgres");
-        let txn = Txn {
+        let mut txn = Txn {
             xid: Some(795),
             commit_time: 1_795_420_461_281_063 - temporal::PG_EPOCH_USECS,
             last_commit_lsn: Some(24_457_688),
             ..Txn::default()
         };
+        s.prepare_txn(&mut txn);
         let mut o = Vec::new();
         let mut scratch = Vec::new();
         let at = At {

@@ -143,14 +143,23 @@ fn put_year<O: Out + ?Sized>(o: &mut O, y: i64) {
     if y > 9999 {
         o.put_u8(b'+');
         o.put_int(y);
-    } else if y >= 0 {
-        let s = format!("{y:04}");
-        o.put(s.as_bytes());
-    } else {
+    } else if (0..=9999).contains(&y) {
+        put4(o, y as u32);
+    } else if y >= -9999 {
         o.put_u8(b'-');
-        let s = format!("{:04}", -y);
-        o.put(s.as_bytes());
+        put4(o, (-y) as u32);
+    } else {
+        o.put_int(y);
     }
+}
+
+fn put4<O: Out + ?Sized>(o: &mut O, v: u32) {
+    o.put(&[
+        b'0' + (v / 1000) as u8,
+        b'0' + (v / 100 % 10) as u8,
+        b'0' + (v / 10 % 10) as u8,
+        b'0' + (v % 10) as u8,
+    ]);
 }
 
 /// Writes the fraction of a second (`nanos` < 1e9): exactly `width` digits when 1..=9,

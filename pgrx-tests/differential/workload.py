@@ -136,7 +136,7 @@ class Values:
         if kind == "float4":
             return "'" + r.choice(["NaN", "Infinity", "-Infinity", "-0", "0", "1e-45", "3.4028235e38", "1.1754944e-38",
                                    "3.3", "0.1", repr(r.uniform(-1e6, 1e6)), f"{r.uniform(-1, 1):.7g}",
-                                   f"{r.uniform(1, 9):.6g}e{r.randint(-38, 38)}"]) + "'::real"
+                                   f"{r.uniform(1, 9):.6g}e{r.randint(-37, 37)}"]) + "'::real"
         if kind == "float8":
             return "'" + r.choice(["NaN", "Infinity", "-Infinity", "-0", "5e-324", "1.7976931348623157e308", "1e23",
                                    "0.1", "1e-7", "100", "1e7", "123456789.125", repr(r.uniform(-1e9, 1e9)),
@@ -996,6 +996,7 @@ class Workload:
             if not tabs:
                 break
             t = r.choice(tabs)
+            self.touch(c, t.family)  # reserve it now: statements on t follow other yields
             if y < 0.25:
                 # a subtransaction bigger than logical_decoding_work_mem, streamed and then
                 # (mostly) rolled back: Stream Abort of a subtransaction
@@ -1133,10 +1134,18 @@ class Session:
         self.p.wait(timeout=30)
 
 
+LOCK_DIAG = """
+SELECT a.pid, a.datname, a.state, left(a.query, 120), l.locktype, l.relation::regclass, l.mode, l.granted,
+       pg_blocking_pids(a.pid)
+  FROM pg_stat_activity a LEFT JOIN pg_locks l ON l.pid = a.pid
+ WHERE a.backend_type = 'client backend' AND a.pid <> pg_backend_pid()
+ ORDER BY a.pid"""
+
+
 def run_workload(w: Workload, psql_argv: list[str], log=None) -> dict:
     """Executes the workload; returns coverage counters. Raises WorkloadError on a surprise."""
     env = dict(os.environ)
-    env["PGOPTIONS"] = "-c lock_timeout=20s -c statement_timeout=120s -c TimeZone=UTC"
+    env["PGOPTIONS"] = "-c lock_timeout=10s -c statement_timeout=120s -c TimeZone=UTC"
     sessions = [Session(psql_argv, env) for _ in w.conns]
     open_txns = 0
     max_open = 0
@@ -1148,7 +1157,12 @@ def run_workload(w: Workload, psql_argv: list[str], log=None) -> dict:
             if log is not None:
                 log.write(f"-- step {n} conn {ci}{' (expected to fail)' if st.expect_error else ''}\n{st.sql};\n")
             if err and not st.expect_error:
-                raise WorkloadError(f"seed {w.seed} step {n} conn {ci}: unexpected error {''.join(out).strip()} in: {st.sql[:500]}")
+                diag = ""
+                if any("lock timeout" in l for l in err):
+                    diag = "\nlocks: " + subprocess.run(
+                        psql_argv + ["-X", "-At", "-c", LOCK_DIAG], capture_output=True, text=True).stdout
+                raise WorkloadError(f"seed {w.seed} step {n} conn {ci}: unexpected error {''.join(out).strip()} "
+                                    f"in: {st.sql[:500]}{diag}")
             if st.expect_error and not err:
                 raise WorkloadError(f"seed {w.seed} step {n} conn {ci}: expected an error from: {st.sql[:500]}")
             if not err and st.apply is not None:

@@ -16,7 +16,6 @@ use std::ffi::CStr;
 
 use cedar_cdc_core::event::{key_changed, At, Op, Session, TxMeta, Txn};
 use cedar_cdc_core::options::Config;
-use cedar_cdc_core::temporal::PG_EPOCH_USECS;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
@@ -242,7 +241,9 @@ unsafe extern "C-unwind" fn begin(
         last_commit_lsn: st.last_commit_lsn,
         origin: None,
         origin_lsn: None,
+        source: std::mem::take(&mut st.txn.source),
     };
+    st.session.prepare_txn(&mut st.txn);
     st.began = false;
     st.visible = false;
     st.meta.begin();
@@ -269,9 +270,12 @@ unsafe extern "C-unwind" fn commit(
     compat::update_progress(ctx, st.emitted == 0);
 }
 
-/// Processing time (µs since 1970) for the envelope's `ts_*`.
-unsafe fn now_us() -> i64 {
-    pg_sys::GetCurrentTimestamp() + PG_EPOCH_USECS
+/// Processing time (µs since 1970) for the envelope's `ts_*` (the system clock, as
+/// PostgreSQL's `GetCurrentTimestamp` reads it).
+fn now_us() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_micros() as i64)
 }
 
 #[pg_guard]
@@ -555,13 +559,15 @@ unsafe extern "C-unwind" fn message(
         {
             return;
         }
-        let txn = Txn {
+        let mut txn = Txn {
             xid: None,
             commit_time: st.last_commit_time,
             last_commit_lsn: st.last_commit_lsn,
             origin: None,
             origin_lsn: None,
+            ..Txn::default()
         };
+        st.session.prepare_txn(&mut txn);
         let at = At {
             txn: &txn,
             lsn: message_lsn,

@@ -6,22 +6,36 @@ use pgrx::pg_sys;
 /// The decoding context's output buffer.
 pub struct StringInfoOut(pub pg_sys::StringInfo);
 
+impl StringInfoOut {
+    /// Makes room for `n` more bytes (and the terminating NUL). Raises an ERROR, not UB,
+    /// past 1 GB.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        // SAFETY: `self.0` is the live `ctx->out`.
+        unsafe { pg_sys::enlargeStringInfo(self.0, n as i32) }
+    }
+}
+
 impl Out for StringInfoOut {
-    #[inline]
+    #[inline(always)]
     fn put(&mut self, bytes: &[u8]) {
         // SAFETY: `self.0` is the live `ctx->out` of the current callback; we keep the
-        // StringInfo invariants (len < maxlen, data[len] == '\0'). enlargeStringInfo raises
-        // an ERROR (not UB) past 1 GB.
+        // StringInfo invariants (len < maxlen, data[len] == '\0').
         unsafe {
-            let si = &mut *self.0;
-            let len = si.len as usize;
-            if len + bytes.len() >= si.maxlen as usize {
-                pg_sys::enlargeStringInfo(self.0, bytes.len() as i32);
+            let (len, max) = ((*self.0).len as usize, (*self.0).maxlen as usize);
+            if len + bytes.len() >= max {
+                self.grow(bytes.len());
             }
             let si = &mut *self.0;
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), si.data.add(len).cast(), bytes.len());
             si.len += bytes.len() as i32;
             *si.data.add(si.len as usize) = 0;
         }
+    }
+
+    #[inline(always)]
+    fn put_u8(&mut self, b: u8) {
+        self.put(&[b]);
     }
 }

@@ -11,7 +11,9 @@ use cedar_cdc_core::decimal::{Numeric, NumericKind};
 use cedar_cdc_core::event::Row;
 use cedar_cdc_core::types::{ColumnPlan, Elements, Extract, Value};
 use pgrx::pg_sys;
-use pgrx::varlena::{varatt_is_1b_e, vardata_any, varsize_any_exhdr, vartag_external};
+use pgrx::varlena::{
+    varatt_is_1b_e, varatt_is_4b_c, vardata_any, varsize_any_exhdr, vartag_external,
+};
 
 /// Per-attribute facts the row reader needs, cached with the relation.
 pub struct AttrInfo {
@@ -125,9 +127,15 @@ unsafe fn is_external_ondisk(d: pg_sys::Datum) -> bool {
     varatt_is_1b_e(p) && u32::from(vartag_external(p)) == pg_sys::vartag_external::VARTAG_ONDISK
 }
 
-/// The bytes of a varlena datum, detoasted (compressed or in-memory TOAST) as needed.
+/// The bytes of a varlena datum, detoasted (compressed or in-memory TOAST) as needed; a
+/// plain inline value is read in place.
 unsafe fn varlena_bytes<'a>(d: pg_sys::Datum) -> &'a [u8] {
-    let p = pg_sys::pg_detoast_datum_packed(d.cast_mut_ptr());
+    let mut p = d.cast_mut_ptr::<pg_sys::varlena>();
+    // VARATT_IS_EXTENDED: external (1-byte header with tag 0x01) or compressed (4-byte
+    // header with the compression bit).
+    if varatt_is_1b_e(p) || varatt_is_4b_c(p) {
+        p = pg_sys::pg_detoast_datum_packed(p);
+    }
     std::slice::from_raw_parts(vardata_any(p).cast(), varsize_any_exhdr(p))
 }
 
