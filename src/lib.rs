@@ -4,6 +4,7 @@
 //! `cedar_cdc_core`, which holds the options, filters and Debezium encoding.
 
 mod error;
+mod helpers;
 mod plugin;
 
 use pgrx::prelude::*;

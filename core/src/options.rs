@@ -56,6 +56,34 @@ pub enum OutputFormat {
     Record,
 }
 
+/// `origin`: which replication origins' changes are decoded (pgoutput's option, extended
+/// with origin names).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OriginFilter {
+    /// Every change, local or replicated (the default).
+    Any,
+    /// Only changes made locally, with no replication origin.
+    None,
+    /// Only changes replicated through one of these origins (by name, such as a
+    /// subscription's `pg_<oid>` or its initial copy's `pg_<oid>_<relid>`).
+    Named(Vec<String>),
+}
+
+impl OriginFilter {
+    /// Whether a change with this origin (`None` for a local change, else its name when it
+    /// still exists) is decoded.
+    pub fn accepts(&self, origin: Option<Option<&str>>) -> bool {
+        match (self, origin) {
+            (OriginFilter::Any, _) => true,
+            (OriginFilter::None, o) => o.is_none(),
+            (OriginFilter::Named(_), None) => false,
+            (OriginFilter::Named(names), Some(name)) => {
+                name.is_some_and(|n| names.iter().any(|x| x == n))
+            }
+        }
+    }
+}
+
 /// The parsed options of one decoding session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -109,6 +137,8 @@ pub struct Config {
     /// tables, transactions touching only excluded tables are not seen at all (no BEGIN/END,
     /// no position update). `all_tables` (the default) and `disabled` see every transaction.
     pub publication_filtered: bool,
+    /// `origin`: decode changes of any origin, only local ones, or only named origins'.
+    pub origin: OriginFilter,
 }
 
 impl Config {
@@ -137,6 +167,7 @@ impl Config {
             mappers: Mappers::default(),
             publication_names: Vec::new(),
             publication_filtered: false,
+            origin: OriginFilter::Any,
         }
     }
 
@@ -239,6 +270,25 @@ impl Config {
                             ("filtered", true),
                         ],
                     )?
+                }
+                "origin" => {
+                    let v = required(name, value)?;
+                    c.origin = if v.eq_ignore_ascii_case("any") {
+                        OriginFilter::Any
+                    } else if v.eq_ignore_ascii_case("none") {
+                        OriginFilter::None
+                    } else {
+                        let names: Vec<String> =
+                            v.split(',').map(|n| n.trim().to_string()).collect();
+                        if names.iter().any(String::is_empty) {
+                            return Err(bad(
+                                name,
+                                v,
+                                "any, none, or a comma-separated list of replication origin names",
+                            ));
+                        }
+                        OriginFilter::Named(names)
+                    };
                 }
                 "message.key.columns" => {
                     c.message_key_columns = Some(KeyColumns::parse(name, required(name, value)?)?)
@@ -485,6 +535,11 @@ pub const OPTIONS: &[OptionSpec] = &[
         description: "filtered: transactions touching only excluded tables are not seen (Debezium's filtered publication)",
     },
     OptionSpec {
+        name: "origin",
+        default: "any",
+        description: "decode changes of any origin, none (local changes only), or only these replication origins (comma-separated names)",
+    },
+    OptionSpec {
         name: "message.key.columns",
         default: "",
         description:
@@ -616,6 +671,21 @@ mod tests {
     }
 
     #[test]
+    fn origin_filter() {
+        let any = parse(&[("origin", Some("ANY"))]).unwrap().origin;
+        assert!(any.accepts(None) && any.accepts(Some(Some("pg_1"))) && any.accepts(Some(None)));
+        let none = parse(&[("origin", Some("none"))]).unwrap().origin;
+        assert!(none.accepts(None) && !none.accepts(Some(Some("pg_1"))));
+        let named = parse(&[("origin", Some("pg_1, pg_1_2"))]).unwrap().origin;
+        assert!(named.accepts(Some(Some("pg_1"))) && named.accepts(Some(Some("pg_1_2"))));
+        assert!(!named.accepts(None) && !named.accepts(Some(Some("pg_2"))));
+        assert!(
+            !named.accepts(Some(None)),
+            "a dropped origin is not a named one"
+        );
+    }
+
+    #[test]
     fn defaults() {
         let c = parse(&[]).unwrap();
         assert_eq!(c.topic_prefix, "db");
@@ -651,6 +721,7 @@ mod tests {
                 "topic.prefix" => "x",
                 "message.key.columns" => "public.t:id",
                 "publication_names" => "p",
+                "origin" => "pg_16390, pg_16390_16385",
                 _ if o.default.is_empty() => "public\\.t",
                 _ => o.default,
             };
@@ -694,6 +765,11 @@ mod tests {
         assert!(e.message.contains("topic.prefix"));
         let e = parse(&[("topic.prefix", Some("a")), ("topic.prefix", Some("b"))]).unwrap_err();
         assert_eq!(e.message, "option \"topic.prefix\" is given more than once");
+        let e = parse(&[("origin", Some("pg_1,,pg_2"))]).unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid value \"pg_1,,pg_2\" for option \"origin\""
+        );
         let e = parse(&[("unavailable.value.placeholder", Some("hex:0"))]).unwrap_err();
         assert!(e.message.contains("unavailable.value.placeholder"));
     }

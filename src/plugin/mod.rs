@@ -6,6 +6,7 @@
 //! PostgreSQL skips `shutdown_cb` when a SQL decoding call fails.
 
 mod compat;
+mod origin;
 mod output;
 mod publication;
 mod relcache;
@@ -15,7 +16,7 @@ mod tuple;
 use std::ffi::CStr;
 
 use cedar_cdc_core::event::{key_changed, At, Op, Session, TxMeta, Txn};
-use cedar_cdc_core::options::Config;
+use cedar_cdc_core::options::{Config, OriginFilter};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
@@ -41,6 +42,9 @@ struct State {
     last_commit_lsn: Option<u64>,
     /// Commit time of the last transaction, for non-transactional messages.
     last_commit_time: i64,
+    /// Origin of the last transaction Debezium saw: it keeps it for non-transactional
+    /// messages (it clears the origin only at BEGIN).
+    last_origin: (Option<String>, Option<u64>),
     /// Messages written for the current transaction.
     emitted: u64,
     new: TupleBuf,
@@ -87,6 +91,24 @@ pub unsafe extern "C-unwind" fn _PG_output_plugin_init(cb: *mut pg_sys::OutputPl
     cb.message_cb = Some(message);
     cb.commit_cb = Some(commit);
     cb.shutdown_cb = Some(shutdown);
+    cb.filter_by_origin_cb = Some(filter_by_origin);
+}
+
+/// The `origin` option, applied while WAL is read, before changes are queued.
+#[pg_guard]
+unsafe extern "C-unwind" fn filter_by_origin(
+    ctx: *mut pg_sys::LogicalDecodingContext,
+    origin_id: pg_sys::RepOriginId,
+) -> bool {
+    let st = state(ctx);
+    match &st.cfg.origin {
+        OriginFilter::Any => false,
+        OriginFilter::None => origin_id != 0,
+        f => {
+            let name = origin::name(origin_id);
+            !f.accepts(name.as_ref().map(|n| n.as_deref()))
+        }
+    }
 }
 
 unsafe fn state<'a>(ctx: *mut pg_sys::LogicalDecodingContext) -> &'a mut State {
@@ -160,6 +182,7 @@ unsafe extern "C-unwind" fn startup(
     }
 
     relcache::register_callbacks();
+    origin::register_callback();
     let parent = (*ctx).context;
     let change_cxt = pg_sys::AllocSetContextCreateInternal(
         parent,
@@ -186,6 +209,7 @@ unsafe extern "C-unwind" fn startup(
         meta: TxMeta::default(),
         last_commit_lsn: None,
         last_commit_time: pg_sys::GetCurrentTimestamp(),
+        last_origin: (None, None),
         emitted: 0,
         new: TupleBuf::default(),
         old: TupleBuf::default(),
@@ -235,12 +259,16 @@ unsafe extern "C-unwind" fn begin(
     txn: *mut pg_sys::ReorderBufferTXN,
 ) {
     let st = state(ctx);
+    // pgoutput announces a replicated transaction's origin (ORIGIN message) when the origin
+    // still exists; Debezium puts its name and commit LSN in `source`.
+    let origin = origin::name((*txn).origin_id).flatten();
+    let origin_lsn = origin.as_ref().map(|_| (*txn).origin_lsn);
     st.txn = Txn {
         xid: Some((*txn).xid.into_inner()),
         commit_time: compat::commit_time(txn),
         last_commit_lsn: st.last_commit_lsn,
-        origin: None,
-        origin_lsn: None,
+        origin,
+        origin_lsn,
         source: std::mem::take(&mut st.txn.source),
     };
     st.session.prepare_txn(&mut st.txn);
@@ -266,6 +294,7 @@ unsafe extern "C-unwind" fn commit(
     if st.visible {
         st.last_commit_lsn = Some(end_lsn);
         st.last_commit_time = st.txn.commit_time;
+        st.last_origin = (st.txn.origin.clone(), st.txn.origin_lsn);
     }
     compat::update_progress(ctx, st.emitted == 0);
 }
@@ -563,8 +592,8 @@ unsafe extern "C-unwind" fn message(
             xid: None,
             commit_time: st.last_commit_time,
             last_commit_lsn: st.last_commit_lsn,
-            origin: None,
-            origin_lsn: None,
+            origin: st.last_origin.0.clone(),
+            origin_lsn: st.last_origin.1,
             ..Txn::default()
         };
         st.session.prepare_txn(&mut txn);
