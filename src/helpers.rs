@@ -96,8 +96,4 @@ fn in_transaction_block() -> bool {
     unsafe { pg_sys::IsTransactionBlock() }
 }
 
-pgrx::extension_sql_file!(
-    "../sql/helpers.sql",
-    name = "helpers",
-    finalize
-);
+pgrx::extension_sql_file!("../sql/helpers.sql", name = "helpers", finalize);

@@ -35,6 +35,8 @@ struct State {
     txn: Txn,
     /// Whether the BEGIN record of the current transaction was written.
     began: bool,
+    /// The current transaction is left out by the `origin` option.
+    skip: bool,
     /// Whether the current transaction holds anything Debezium's publication would send.
     visible: bool,
     meta: TxMeta,
@@ -94,20 +96,18 @@ pub unsafe extern "C-unwind" fn _PG_output_plugin_init(cb: *mut pg_sys::OutputPl
     cb.filter_by_origin_cb = Some(filter_by_origin);
 }
 
-/// The `origin` option, applied while WAL is read, before changes are queued.
+/// The `origin` option. `none` is applied while WAL is read, before changes are queued (as
+/// pgoutput does). Origin names are only known for certain under the transaction's historic
+/// snapshot, so a named filter only drops local changes here and decides the rest in `begin`.
 #[pg_guard]
 unsafe extern "C-unwind" fn filter_by_origin(
     ctx: *mut pg_sys::LogicalDecodingContext,
     origin_id: pg_sys::RepOriginId,
 ) -> bool {
-    let st = state(ctx);
-    match &st.cfg.origin {
+    match &state(ctx).cfg.origin {
         OriginFilter::Any => false,
         OriginFilter::None => origin_id != 0,
-        f => {
-            let name = origin::name(origin_id);
-            !f.accepts(name.as_ref().map(|n| n.as_deref()))
-        }
+        OriginFilter::Named(_) => origin_id == 0,
     }
 }
 
@@ -182,7 +182,6 @@ unsafe extern "C-unwind" fn startup(
     }
 
     relcache::register_callbacks();
-    origin::register_callback();
     let parent = (*ctx).context;
     let change_cxt = pg_sys::AllocSetContextCreateInternal(
         parent,
@@ -205,6 +204,7 @@ unsafe extern "C-unwind" fn startup(
         change_cxt,
         txn: Txn::default(),
         began: false,
+        skip: false,
         visible: false,
         meta: TxMeta::default(),
         last_commit_lsn: None,
@@ -261,8 +261,13 @@ unsafe extern "C-unwind" fn begin(
     let st = state(ctx);
     // pgoutput announces a replicated transaction's origin (ORIGIN message) when the origin
     // still exists; Debezium puts its name and commit LSN in `source`.
-    let origin = origin::name((*txn).origin_id).flatten();
+    let origin = origin::name((*txn).origin_id);
     let origin_lsn = origin.as_ref().map(|_| (*txn).origin_lsn);
+    // A named `origin` filter: the whole transaction is left out, as if never decoded.
+    st.skip = !st
+        .cfg
+        .origin
+        .accepts(((*txn).origin_id != 0).then_some(origin.as_deref()));
     st.txn = Txn {
         xid: Some((*txn).xid.into_inner()),
         commit_time: compat::commit_time(txn),
@@ -315,6 +320,9 @@ unsafe extern "C-unwind" fn change(
     change: *mut pg_sys::ReorderBufferChange,
 ) {
     let st = state(ctx);
+    if st.skip {
+        return;
+    }
     let old_cxt = pg_sys::MemoryContextSwitchTo(st.change_cxt);
     decode_change(ctx, st, relation, change);
     pg_sys::MemoryContextSwitchTo(old_cxt);
@@ -479,7 +487,7 @@ unsafe extern "C-unwind" fn truncate(
     let st = state(ctx);
     let lsn = (*change).lsn;
     compat::progress_tick(ctx);
-    if !st.session.publishes(Op::Truncate) {
+    if st.skip || !st.session.publishes(Op::Truncate) {
         return;
     }
     let old_cxt = pg_sys::MemoryContextSwitchTo(st.change_cxt);
@@ -534,6 +542,9 @@ unsafe extern "C-unwind" fn message(
     message: *const std::ffi::c_char,
 ) {
     let st = state(ctx);
+    if transactional && st.skip {
+        return;
+    }
     let prefix = CStr::from_ptr(prefix).to_bytes();
     let content = if message_size == 0 || message.is_null() {
         &[][..]
