@@ -87,6 +87,21 @@ impl<'a> Numeric<'a> {
     pub fn unscaled_i128(&self, scale: i32) -> Option<i128> {
         let n = self.ndigits();
         let last_exp = 4 * (i32::from(self.weight) - (n as i32 - 1)) + scale;
+        // Up to four groups (16 digits) fit a u64, which avoids 128-bit multiplication and
+        // division for the common column types.
+        if (1..=4).contains(&n) && (-19..=3).contains(&last_exp) {
+            let mut acc: u64 = 0;
+            for i in 0..n {
+                acc = acc * 10_000 + u64::from(self.digit(i));
+            }
+            let acc = if last_exp >= 0 {
+                acc * 10u64.pow(last_exp as u32)
+            } else {
+                acc / 10u64.pow((-last_exp) as u32)
+            };
+            let v = i128::from(acc);
+            return Some(if self.negative { -v } else { v });
+        }
         let mut acc: i128 = 0;
         for i in 0..n {
             acc = acc
