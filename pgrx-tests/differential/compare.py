@@ -22,14 +22,14 @@ event index and the field.
 
 from __future__ import annotations
 
-import base64
+import dataclasses
 import difflib
 import json
 from dataclasses import dataclass, field
 from typing import Optional
 
 import values as V
-from cedar import CNonTx, CTxn, Event
+from cedar import CTxn, Event
 from pgoutput import Change, NonTxMessage, Relation, TupleData, Txn, fmt_lsn
 
 
@@ -51,7 +51,7 @@ class Context:
     seed: int
     prefix: str
     db: str
-    pk: dict                  # relid -> [primary key column names] ([] = no key)
+    pk: dict                  # relid -> Debezium key columns: primary key, else first unique index ([] = none)
     features: Features
 
 
@@ -141,6 +141,8 @@ def expected_events(txn: Txn, ctx: Context) -> list[Exp]:
                     evs.append(Exp("t", ch.lsn, i, rel, why=_truncate_flags(ch.truncate_options)))
             continue
         rel = ch.relation
+        if not rel.columns:
+            continue  # Debezium's skipEmptyMessages: no column values, no event (nor tombstone)
         pk = ctx.pk.get(rel.relid, [])
         old = None
         if ch.old is not None:
@@ -197,7 +199,10 @@ def expected_units(units: list, ctx: Context) -> list:
         e = ExpTxn(u, expected_events(u, ctx), seq0=last_commit)
         last_commit = u.end_lsn
         last_ts = u.commit_ts_unix_us
-        if e.events:
+        # Debezium writes BEGIN/END for every transaction pgoutput sends, even when none of its
+        # changes becomes an event (changes of tables without columns); with a feature not yet
+        # emitted, a transaction left without events is not expected at all.
+        if e.events or (ctx.features.metadata and not ctx.features.missing()):
             out.append(e)
     return out
 
@@ -438,6 +443,7 @@ def compare_txn(rep: Report, idx: int, e: ExpTxn, ct: CTxn, ctx: Context) -> Non
                 dco = counts[dc]
             blocks[i] = {"id": f"{t.xid}:{x.lsn}", "total_order": i + 1, "data_collection_order": dco}
         begin_lsn = t.begin_lsn if not ctx.features.missing() else exp[0].lsn
+
         want_begin = {"status": "BEGIN", "id": f"{t.xid}:{begin_lsn}", "event_count": None,
                       "data_collections": None, "ts_ms": commit_ms}
         want_end = {"status": "END", "id": f"{t.xid}:{t.end_lsn}", "event_count": len(exp),
@@ -481,7 +487,10 @@ def compare_txn(rep: Report, idx: int, e: ExpTxn, ct: CTxn, ctx: Context) -> Non
                 rep.diff(f"{where}: cedar_cdc event {j}", f"unexpected {ev.op} {sig_got(ev)[2]} lsn "
                                                           f"{fmt_lsn(ev.source.get('lsn'))} (record {ev.record.index})")
         if len(exp) != len(got):
-            rep.diff(where, f"pgoutput implies {len(exp)} events, cedar_cdc has {len(got)}")
+            rep.diff(where, f"pgoutput implies {len(exp)} events, cedar_cdc has {len(got)}"
+                            + (" (transaction blocks of the other events not compared)" if ctx.features.metadata else ""))
+            blocks = [None] * len(exp)
+            ctx = dataclasses.replace(ctx, features=dataclasses.replace(ctx.features, metadata=False))
     for i, j in pairs:
         x = exp[i]
         compare_event(rep, f"{where}: event {i} ({x.describe()}, pgoutput change {x.change_index}, "
@@ -553,7 +562,20 @@ def _change_key(ch: Change):
             tuple((r.relid, r.schema, r.name) for r in ch.truncate_relations), ch.prefix, ch.content)
 
 
+def _leaked_messages_only(t) -> bool:
+    """A streamed transaction whose changes are all transactional messages tagged with the
+    top-level xid after a subtransaction was aborted (see the note in compare_pgoutput)."""
+    return (isinstance(t, Txn) and t.streamed and t.aborted_subxacts > 0 and bool(t.changes)
+            and all(c.kind == "message" and c.subxid == t.xid for c in t.changes))
+
+
 def compare_pgoutput(rep: Report, u1: list, u2: list) -> None:
+    ids1 = {unit_key(u) for u in u1}
+    for t in [t for t in u2 if unit_key(t) not in ids1 and _leaked_messages_only(t)]:
+        rep.note(f"pgoutput proto 1 vs 2: proto 2 has transaction {t.xid} with only {len(t.changes)} transactional "
+                 "message(s) of rolled-back subtransactions, which proto 1 rightly skips as empty (pgoutput streams "
+                 "messages with the top-level xid, so Stream Abort cannot remove them)")
+        u2 = [u for u in u2 if u is not t]
     ids1 = [unit_key(u) for u in u1]
     ids2 = [unit_key(u) for u in u2]
     if ids1 != ids2:
@@ -576,7 +598,15 @@ def compare_pgoutput(rep: Report, u1: list, u2: list) -> None:
         if ka != kb:
             sm = difflib.SequenceMatcher(None, ka, kb, autojunk=False)
             for tag, i1, i2, j1, j2 in sm.get_opcodes():
-                if tag != "equal":
+                if tag == "insert" and b.aborted_subxacts and all(
+                        c.kind == "message" and c.subxid == b.xid for c in b.changes[j1:j2]):
+                    # PostgreSQL 15's pgoutput streams a transactional message with the top-level
+                    # xid (pgoutput_message: xid = txn->xid), so Stream Abort of the subtransaction
+                    # that emitted it cannot drop it: a known pgoutput limitation, not ours to fail.
+                    rep.note(f"{where}: proto 2 keeps {j2 - j1} transactional message(s) of a rolled-back "
+                             f"subtransaction at {[fmt_lsn(c.lsn) for c in b.changes[j1:j2]]} (pgoutput streams "
+                             "messages with the top-level xid, so Stream Abort cannot remove them)")
+                elif tag != "equal":
                     rep.diff(where, f"changes {i1}..{i2 - 1} of proto 1 ({[c.kind for c in a.changes[i1:i2]]} at "
                                     f"{[fmt_lsn(c.lsn) for c in a.changes[i1:i2]][:5]}) vs proto 2 changes {j1}..{j2 - 1} "
                                     f"({[c.kind for c in b.changes[j1:j2]]} at {[fmt_lsn(c.lsn) for c in b.changes[j1:j2]][:5]})")

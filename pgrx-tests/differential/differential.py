@@ -72,8 +72,15 @@ REQUIRED_COVERAGE = {
     "toast_unchanged_full": "unchanged TOASTed values with REPLICA IDENTITY FULL",
     "old_full": "old rows 'O' (REPLICA IDENTITY FULL)",
     "old_key": "old keys 'K'",
+    "old_key_identity_index": "old keys 'K' of REPLICA IDENTITY USING INDEX (a unique index, no primary key)",
     "message_tx": "transactional messages",
     "message_nontx": "non-transactional messages",
+    "nocols_changes": "changes of a table without columns",
+    "copy": "COPY FROM (multi-insert WAL records)",
+    "upsert": "INSERT ... ON CONFLICT (speculative insertions)",
+    "many_subxacts": "more than 64 subtransactions in one transaction (DO block with exception handlers)",
+    "commit_prepared": "COMMIT PREPARED (needs max_prepared_transactions > 0)",
+    "rollback_prepared": "ROLLBACK PREPARED (needs max_prepared_transactions > 0)",
 }
 
 
@@ -88,6 +95,8 @@ class Cfg:
     keep: bool
     features: C.Features
     cedar_options: list
+    prepared: bool = False        # the server allows PREPARE TRANSACTION
+    copy_dir: str = ""            # server-side directory for COPY files ("" = no COPY)
 
 
 @dataclass
@@ -184,15 +193,29 @@ def probe(cfg: Cfg) -> tuple[C.Features, list, list[str]]:
 # One seed
 
 
-PK_QUERY = """
-SELECT c.oid, coalesce((SELECT json_agg(a.attname ORDER BY k.ord)
-                          FROM pg_constraint con
-                          CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
-                          JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
-                         WHERE con.conrelid = c.oid AND con.contype = 'p'), '[]')
+KEY_QUERY = """
+-- Debezium's key: the primary key in constraint order, else the first unique index (no
+-- expressions, not partial; pgjdbc getIndexInfo order, then by name) with its INCLUDE columns.
+SELECT c.oid, coalesce(
+    (SELECT json_agg(a.attname ORDER BY k.ord)
+       FROM pg_constraint con
+       CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)
+       JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum
+      WHERE con.conrelid = c.oid AND con.contype = 'p'),
+    (SELECT json_agg(a.attname ORDER BY k.ord)
+       FROM (SELECT i.indkey FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid
+              WHERE i.indrelid = c.oid AND i.indisunique AND i.indpred IS NULL AND i.indexprs IS NULL
+              ORDER BY i.indisclustered DESC, ic.relname LIMIT 1) ix
+      CROSS JOIN LATERAL unnest(ix.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum),
+    '[]')
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
 """
+
+
+class CedarError(Exception):
+    """cedar_cdc raised an ERROR while decoding (a difference: pgoutput decoded the same WAL)."""
 
 
 def run_seed(seed: int, cfg: Cfg) -> SeedResult:
@@ -205,7 +228,7 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
     try:
         psql(cfg, "postgres", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
         psql(cfg, "postgres", f"CREATE DATABASE {db}")
-        w = Workload(seed, cfg.conns, cfg.steps)
+        w = Workload(seed, cfg.conns, cfg.steps, prepared=cfg.prepared, copy_dir=cfg.copy_dir or None)
         (seed_dir / "schema.sql").write_text(";\n".join(w.schema_sql) + ";\nCREATE PUBLICATION p FOR ALL TABLES;\n")
         psql(cfg, db, ";\n".join(w.schema_sql) + ";\nCREATE PUBLICATION p FOR ALL TABLES;")
         for n, plugin in (("pgo1", "pgoutput"), ("pgo2", "pgoutput"), ("cedar", "cedar_cdc")):
@@ -213,11 +236,14 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
         with open(seed_dir / "workload.sql", "w", encoding="utf-8") as log:
             coverage = run_workload(w, psql_argv(cfg, db), log)
         pk = {int(oid): json.loads(cols) for oid, cols in
-              (line.split("|", 1) for line in psql(cfg, db, PK_QUERY).splitlines() if line.strip())}
+              (line.split("|", 1) for line in psql(cfg, db, KEY_QUERY).splitlines() if line.strip())}
         t_read = time.monotonic()
         rows1 = read_slot(cfg, db, "pg_logical_slot_get_binary_changes", slots["pgo1"], PGO1_OPTIONS, True)
         rows2 = read_slot(cfg, db, "pg_logical_slot_get_binary_changes", slots["pgo2"], PGO2_OPTIONS, True)
-        rowsc = read_slot(cfg, db, "pg_logical_slot_get_changes", slots["cedar"], cfg.cedar_options, False)
+        try:
+            rowsc = read_slot(cfg, db, "pg_logical_slot_get_changes", slots["cedar"], cfg.cedar_options, False)
+        except RuntimeError as e:
+            raise CedarError(f"cedar_cdc failed to decode the workload: {e}") from None
         coverage["read_seconds_x100"] = int((time.monotonic() - t_read) * 100)
         stats = {}
         for line in psql(cfg, db, "SELECT slot_name, spill_txns, stream_txns, total_txns FROM pg_stat_replication_slots").splitlines():
@@ -232,16 +258,26 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
         res.coverage = coverage
     except WorkloadError as e:
         res.diffs.append(f"seed {seed}: workload error (harness): {e}")
+    except CedarError as e:
+        res.diffs.append(f"seed {seed}: {e}")
     except Exception as e:  # noqa: BLE001 - every failure of a seed is reported, the run continues
         res.diffs.append(f"seed {seed}: harness error: {type(e).__name__}: {e}\n{traceback.format_exc()}")
     finally:
         try:
+            for gid in psql(cfg, "postgres", f"SELECT gid FROM pg_prepared_xacts WHERE database = '{db}'").split():
+                psql(cfg, db, f"ROLLBACK PREPARED '{gid}'")
             psql(cfg, "postgres", "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
                                   f"WHERE slot_name IN ({', '.join(sql_lit(s) for s in slots.values())})")
             if not (cfg.keep or res.diffs):
                 psql(cfg, "postgres", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
         except Exception as e:  # noqa: BLE001
             res.notes.append(f"seed {seed}: cleanup failed: {e}")
+    if cfg.copy_dir:
+        for f in Path(cfg.copy_dir).glob(f"cedar_differential_{seed}_*.copy"):
+            try:
+                f.unlink()
+            except OSError:
+                pass  # a server on another machine: its files are its own
     res.seconds = time.monotonic() - t0
     if res.diffs or cfg.keep:
         (seed_dir / "report.txt").write_text("\n".join(res.diffs + res.notes) + "\n", encoding="utf-8")
@@ -307,6 +343,8 @@ def compare_seed(res: SeedResult, seed: int, db: str, pk: dict, rows1, rows2, ro
             if ch.relation is None:
                 continue
             rel = ch.relation
+            if not rel.columns:
+                cov["nocols_changes"] = cov.get("nocols_changes", 0) + 1
             if rel.name.startswith("parted"):
                 cov["partition_changes"] = cov.get("partition_changes", 0) + 1
             if rel.relid in shapes and shapes[rel.relid] != rel:
@@ -316,6 +354,8 @@ def compare_seed(res: SeedResult, seed: int, db: str, pk: dict, rows1, rows2, ro
                 cov["old_full"] = cov.get("old_full", 0) + 1
             if ch.old_kind == "K":
                 cov["old_key"] = cov.get("old_key", 0) + 1
+                if rel.replident == "i":
+                    cov["old_key_identity_index"] = cov.get("old_key_identity_index", 0) + 1
             if ch.new is not None:
                 nu = sum(1 for k, _ in ch.new.cols if k == "u")
                 cov["toast_unchanged"] = cov.get("toast_unchanged", 0) + nu
@@ -359,6 +399,8 @@ def main(argv=None) -> int:
     ap.add_argument("--require-coverage", action="store_true",
                     help="fail unless the seeds together exercise every feature in REQUIRED_COVERAGE")
     ap.add_argument("--max-diffs", type=int, default=40, help="differences printed per seed")
+    ap.add_argument("--copy-dir", default="/tmp",
+                    help="directory on the server for COPY ... TO/FROM files (superuser); '' disables COPY")
     args = ap.parse_args(argv)
 
     seeds = parse_seeds(args.seeds)
@@ -367,6 +409,10 @@ def main(argv=None) -> int:
     t0 = time.monotonic()
     feats, options, notes = probe(cfg)
     cfg.features, cfg.cedar_options = feats, options
+    cfg.prepared = int(psql(cfg, "postgres", "SHOW max_prepared_transactions").strip()) > 0
+    cfg.copy_dir = args.copy_dir
+    if not cfg.prepared:
+        print("note: max_prepared_transactions = 0, so no prepared transactions in the workload")
     for n in notes:
         print(f"note: {n}")
     missing = feats.missing()
@@ -395,7 +441,8 @@ def main(argv=None) -> int:
     print("coverage: " + ", ".join(f"{k}={total.get(k, 0)}" for k in sorted(set(total) | set(REQUIRED_COVERAGE))
                                    if not k.endswith("_x100")))
     uncovered = [f"{k} ({d})" for k, d in REQUIRED_COVERAGE.items()
-                 if total.get(k, 0) < (2 if k == "max_concurrent_txns" else 1)]
+                 if total.get(k, 0) < (2 if k == "max_concurrent_txns" else 1)
+                 and (cfg.prepared or "prepared" not in k) and (cfg.copy_dir or k != "copy")]
     rc = 0
     if uncovered:
         print(("FAIL: " if args.require_coverage else "note: ") + "not exercised by these seeds: " + "; ".join(uncovered))

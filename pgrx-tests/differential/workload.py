@@ -274,6 +274,8 @@ class Table:
     parts: list[int] = field(default_factory=list)
     bounds: tuple = ()               # part: (lo, hi) or None for DEFAULT
     base: str = ""                   # name at creation (renames append to it)
+    unique_key: bool = False         # key columns form a UNIQUE index instead of the primary key
+    identity_index: bool = False     # REPLICA IDENTITY USING INDEX (that unique index)
 
     def __post_init__(self):
         self.base = self.base or self.name
@@ -310,7 +312,8 @@ class Model:
 
     def new_col_name(self) -> str:
         self.next_col += 1
-        return self.r.choice([f"c{self.next_col}", f"c{self.next_col}", f"Col {self.next_col}", f"ü{self.next_col}"])
+        return self.r.choice([f"c{self.next_col}", f"c{self.next_col}", f"Col {self.next_col}", f"ü{self.next_col}",
+                              f'q"{self.next_col}\\'])
 
     def random_cols(self, n: int, big_ok: bool) -> list[Col]:
         cols = []
@@ -367,6 +370,15 @@ class Model:
         ident = self.add_table("s2", "ident", "ident",
                                [Col("id", "int8", nullable=False, pk=True, identity=True)]
                                + self.random_cols(r.randint(1, 4), big_ok=r.random() < 0.5), full=r.random() < 0.3)
+        # no primary key: the key is a unique index (NOT NULL columns), the replica identity that
+        # index or FULL
+        uq = self.add_table("public", "uniq", "plain",
+                            [Col("u1", "int8", nullable=False, pk=True), Col("u2", "text", nullable=False, pk=True)]
+                            + self.random_cols(r.randint(1, 4), big_ok=True), unique_key=True)
+        uq.identity_index = r.random() < 0.6
+        uq.full = not uq.identity_index
+        # no columns at all: Debezium skips its changes (skipEmptyMessages), TRUNCATE still counts
+        self.add_table("public", "nocols", "nocols", [], full=True)
         odd = self.add_table("Sch-ema", "Tbl ü.x", "plain",
                              [Col("Id", "int8", nullable=False, pk=True)] + self.random_cols(r.randint(2, 4), big_ok=False),
                              full=r.random() < 0.5)
@@ -375,6 +387,12 @@ class Model:
             if t.kind == "part":
                 continue
             body = ", ".join(c.ddl() for c in t.cols)
+            if t.unique_key:
+                ddl.append(f"CREATE TABLE {t.q} ({body})")
+                ddl.append(f"CREATE UNIQUE INDEX {qi(t.name + '_key')} ON {t.q} (" + ", ".join(qi(c) for c in t.pk) + ")")
+                if t.identity_index:
+                    ddl.append(f"ALTER TABLE {t.q} REPLICA IDENTITY USING INDEX {qi(t.name + '_key')}")
+                continue
             if t.pk:
                 body += ", PRIMARY KEY (" + ", ".join(qi(c) for c in t.pk) + ")"
             if t.kind == "child":
@@ -395,7 +413,8 @@ class Model:
         return ddl
 
     def idcol(self, t: Table) -> str:
-        return "Id" if t.schema == "Sch-ema" else "id"
+        """The key column that holds the owner's id (first key column)."""
+        return t.pk[0] if t.pk else "a"
 
     def new_id(self, conn: int) -> int:
         i = self.next_id[conn]
@@ -434,8 +453,12 @@ class ConnState:
 
 
 class Workload:
-    def __init__(self, seed: int, nconns: int = 3, steps: int = 300):
+    def __init__(self, seed: int, nconns: int = 3, steps: int = 300, prepared: bool = True,
+                 copy_dir: Optional[str] = None):
         self.seed = seed
+        self.prepared = prepared      # max_prepared_transactions > 0
+        self.copy_dir = copy_dir      # a directory the server can write and read (COPY ... TO/FROM file)
+        self.gid = 0
         self.r = random.Random(seed)
         self.m = Model(self.r, nconns)
         self.v = self.m.v
@@ -537,9 +560,9 @@ class Workload:
         vals = []
         info = None
         for col in cols:
-            if col.pk and col.name in ("id", "Id"):
+            if col.pk and col.name == t.pk[0]:
                 vals.append(str(key))
-            elif col.pk and col.name == "k":
+            elif col.pk and col.kind == "text":
                 vals.append(e_lit(f"k{self.r.randint(0, 3)}"))
             elif col.name == "region" and t.kind == "root":
                 info = self.r.randint(0, 29)
@@ -560,6 +583,12 @@ class Workload:
         return vals, info
 
     def insert(self, c: ConnState, t: Table, nrows: int = 1, big_p: float = 0.3, fail: bool = False) -> Stmt:
+        self.touch(c, t.family)
+        if t.kind == "nocols":
+            # rows without columns; a failing statement divides by zero after inserting n rows
+            cond = f" WHERE 1 / ({nrows + 1} - g) > 0" if fail else ""
+            return Stmt(f"INSERT INTO {t.q} SELECT FROM generate_series(1, {nrows + fail}) g{cond}",
+                        expect_error=fail, tag="insert_fail" if fail else "insert_nocols")
         cols = self.insert_columns(t)
         rows_sql, applied = [], []
         for _ in range(nrows):
@@ -585,6 +614,77 @@ class Workload:
                     self.set_row(c, t, key, info)
         self.touch(c, t.family)
         return Stmt(sql, None if fail else apply, expect_error=fail, tag="insert_fail" if fail else "insert")
+
+    def copy_insert(self, c: ConnState, t: Table, nrows: int, big_p: float = 0.15) -> Stmt:
+        """COPY ... FROM a file written by COPY (VALUES ...) TO: heap_multi_insert, decoded from
+        XLOG_HEAP2_MULTI_INSERT records (a path of its own in PostgreSQL's decoder)."""
+        st = self.insert(c, t, nrows, big_p)
+        if t.kind == "nocols" or self.copy_dir is None:
+            return st
+        cols = st.sql[st.sql.index("(") + 1:st.sql.index(") VALUES ")]
+        values = st.sql[st.sql.index(") VALUES ") + len(") VALUES "):]
+        path = f"{self.copy_dir}/cedar_differential_{self.seed}_{c.idx}.copy"
+        st.sql = (f"COPY (VALUES {values}) TO '{path}';\n"
+                  f"COPY {t.q} ({cols}) FROM '{path}'")
+        st.tag = "copy"
+        return st
+
+    def upsert(self, c: ConnState, t: Table, big_p: float = 0.2) -> Optional[Stmt]:
+        """INSERT ... ON CONFLICT DO UPDATE / DO NOTHING over new and existing keys (speculative
+        insertions: confirmed ones are inserts, conflicting ones become updates or nothing)."""
+        if t.kind not in ("plain", "ident", "child", "parent") or not t.pk or t.unique_key:
+            return None
+        rows = self.rows(t, c)
+        existing = self.r.sample(sorted(rows), min(len(rows), self.r.randint(0, 2)))
+        cols = self.insert_columns(t)
+        if any(col.pk for col in t.cols if col not in cols) or "k" in t.pk:
+            return None  # composite keys: the random k of a new row would rarely conflict
+        new = [self.m.new_id(c.idx) for _ in range(self.r.randint(1, 2))]
+        tuples, applied = [], []
+        for key in existing + new:
+            vals, info = self.row_values(t, c, cols, key, big_p)
+            if key in rows and t.kind == "child":
+                info = rows[key]  # the DO UPDATE below leaves par_id alone
+                vals[[col.name for col in cols].index("par_id")] = "NULL" if info is None else str(info)
+            tuples.append("(" + ", ".join(vals) + ")")
+            applied.append((key, info))
+        idc = qi(self.m.idcol(t))
+        upd = [col for col in cols if not (col.pk or col.fk)]
+        if upd and self.r.random() < 0.7:
+            action = "DO UPDATE SET " + ", ".join(f"{qi(col.name)} = EXCLUDED.{qi(col.name)}" for col in upd)
+        else:
+            action = "DO NOTHING"
+        self.touch(c, t.family)
+
+        def apply():
+            for key, info in applied:
+                if key not in rows:
+                    self.set_row(c, t, key, info)
+        return Stmt(f"INSERT INTO {t.q} (" + ", ".join(qi(col.name) for col in cols) + ") VALUES " + ", ".join(tuples)
+                    + f" ON CONFLICT ({idc}) {action}", apply, tag="upsert")
+
+    def subxact_loop(self, c: ConnState, t: Table) -> Optional[Stmt]:
+        """One DO block with 70-100 subtransactions (BEGIN ... EXCEPTION blocks), every third
+        rolled back by an exception: more than PGPROC_MAX_CACHED_SUBXIDS (64) subxacts, so
+        PostgreSQL logs XLOG_XACT_ASSIGNMENT records."""
+        if t.kind in ("nocols", "keyless") or not t.pk:
+            return None
+        cols = self.insert_columns(t)
+        n = self.r.randint(70, 100)
+        base = self.m.next_id[c.idx]
+        self.m.next_id[c.idx] += n
+        vals, info = self.row_values(t, c, cols, 0, 0.0)
+        vals[[col.name for col in cols].index(t.pk[0])] = f"{base} + i"
+        ins = f"INSERT INTO {t.q} (" + ", ".join(qi(col.name) for col in cols) + ") VALUES (" + ", ".join(vals) + ")"
+        body = (f"BEGIN FOR i IN 0..{n - 1} LOOP BEGIN {ins}; IF i % 3 = 2 THEN RAISE EXCEPTION 'x'; END IF; "
+                "EXCEPTION WHEN raise_exception THEN NULL; END; END LOOP; END")
+        self.touch(c, t.family)
+
+        def apply():
+            for i in range(n):
+                if i % 3 != 2:
+                    self.set_row(c, t, base + i, info)
+        return Stmt(f"DO $cedar$ {body} $cedar$", apply, tag="many_subxacts")
 
     def insert_ident_default(self, c: ConnState, t: Table) -> Stmt:
         """Rows numbered by the identity sequence: nobody owns them (only TRUNCATE removes them)."""
@@ -701,9 +801,17 @@ class Workload:
             return None
         t = self.r.choice(tables)
         x = self.r.random()
+        if t.kind == "nocols" and x < 0.3 and self.can_excl(c, t.family):
+            self.touch(c, t.family, excl=True)  # deletes every connection's rows
+            return Stmt(f"DELETE FROM {t.q}", tag="delete_nocols")
         if x < 0.45:
             if t.kind == "ident" and self.r.random() < 0.3:
                 return self.insert_ident_default(c, t)
+            y = self.r.random()
+            if y < 0.15:
+                return self.upsert(c, t, big_p) or self.insert(c, t, 1, big_p)
+            if y < 0.3:
+                return self.copy_insert(c, t, self.r.randint(2, 6), big_p)
             return self.insert(c, t, self.r.randint(1, 3), big_p)
         if x < 0.8:
             return self.update(c, t, big_p) or self.insert(c, t, 1, big_p)
@@ -725,7 +833,7 @@ class Workload:
 
     def ddl(self, c: ConnState) -> Optional[Stmt]:
         r = self.r
-        fams = [f for f in {t.family for t in self.m.tables.values()} if self.can_excl(c, f)]
+        fams = [f for f in {t.family for t in self.m.tables.values() if t.kind != "nocols"} if self.can_excl(c, f)]
         if not fams:
             return None
         fam = r.choice(sorted(fams))
@@ -804,7 +912,8 @@ class Workload:
                         t.full = not full
                     return inv
                 self.do(c, fn)
-            return Stmt(f"ALTER TABLE {t.q} REPLICA IDENTITY {'FULL' if full else 'DEFAULT'}", apply,
+            other = f"USING INDEX {qi(t.name + '_key')}" if t.unique_key else "DEFAULT"
+            return Stmt(f"ALTER TABLE {t.q} REPLICA IDENTITY {'FULL' if full else other}", apply,
                         tag="ddl_replica_identity")
         # add a column
         big = r.random() < 0.25
@@ -830,6 +939,8 @@ class Workload:
         for fam in picked:
             tabs = self.m.family_tables(fam)
             t = r.choice(tabs)
+            if any(x.kind == "parent" for x in tabs) and r.random() < 0.6:
+                t = next(x for x in tabs if x.kind == "parent")  # TRUNCATE ... CASCADE
             self.touch(c, fam, excl=True)
             if t.kind == "parent":
                 opts.append("CASCADE")
@@ -847,7 +958,7 @@ class Workload:
             if t.kind == "ident":
                 opts.append("RESTART IDENTITY")
             targets.append(t)
-        opt = " ".join(dict.fromkeys(opts))
+        opt = " ".join(o for o in ("RESTART IDENTITY", "CASCADE") if o in opts)  # the grammar's order
         sql = "TRUNCATE " + ", ".join(t.q for t in targets) + (" " + opt if opt else "")
 
         def apply():
@@ -923,8 +1034,10 @@ class Workload:
             yield from self.plan_big(c)
         elif x < 0.86:
             yield from self.plan_ddl(c)
-        elif x < 0.93:
+        elif x < 0.92:
             yield from self.plan_truncate(c)
+        elif x < 0.96 and self.prepared:
+            yield from self.plan_prepared(c)
         else:
             yield from self.plan_error_abort(c)
 
@@ -973,8 +1086,10 @@ class Workload:
                 # a statement that fails after inserting rows, then ROLLBACK TO its savepoint
                 tabs = self.dml_tables(c)
                 if tabs:
+                    t = r.choice(tabs)
+                    self.touch(c, t.family)  # reserve it: the insert comes after another yield
                     yield self.savepoint(c)
-                    yield self.insert(c, r.choice(tabs), r.randint(1, 3), fail=True)
+                    yield self.insert(c, t, r.randint(1, 3), fail=True)
                     name, n = c.savepoints[-1]
 
                     def apply(n=n):
@@ -982,6 +1097,8 @@ class Workload:
                     yield Stmt(f"ROLLBACK TO SAVEPOINT {name}", apply, tag="rollback_to_after_error")
             elif y < 0.6:
                 yield self.message(c, transactional=True)
+            elif y < 0.64:
+                yield from self.some(self.ddl(c))  # DDL inside a (maybe rolled back) subtransaction
             else:
                 yield from self.some(self.random_dml(c))
         yield self.end(c, commit=r.random() < 0.85)
@@ -1020,6 +1137,10 @@ class Workload:
             elif y < 0.6:
                 yield from self.some(self.update(c, t, big_p=0.5))
                 yield from self.some(self.update(c, t, big_p=0.0))
+            elif y < 0.68:
+                yield from self.some(self.subxact_loop(c, t))
+            elif y < 0.8:
+                yield self.copy_insert(c, t, r.randint(40, 160), big_p=0.15)
             else:
                 yield self.insert(c, t, r.randint(40, 160), big_p=0.15)
         yield self.end(c, commit=r.random() < 0.8)
@@ -1055,6 +1176,29 @@ class Workload:
             for _ in range(r.randint(0, 3)):
                 yield from self.some(self.random_dml(c))
         yield self.end(c, commit=r.random() < 0.85)
+
+    def plan_prepared(self, c):
+        """PREPARE TRANSACTION, then (after other connections' statements) COMMIT or ROLLBACK
+        PREPARED: decoded at COMMIT PREPARED (the slots are not two-phase). The connection keeps
+        its locks in the model until then, as the prepared transaction does."""
+        r = self.r
+        yield self.begin(c)
+        for _ in range(r.randint(1, 4)):
+            y = r.random()
+            if y < 0.15:
+                yield self.message(c, transactional=True)
+            elif y < 0.25:
+                yield from self.some(self.ddl(c))
+            else:
+                yield from self.some(self.random_dml(c))
+        self.gid += 1
+        gid = f"cedar_diff_{self.seed}_{self.gid}"
+        yield Stmt(f"PREPARE TRANSACTION '{gid}'", tag="prepare")
+        commit = r.random() < 0.8
+        st = self.end(c, commit)
+        st.sql = f"{'COMMIT' if commit else 'ROLLBACK'} PREPARED '{gid}'"
+        st.tag = "commit_prepared" if commit else "rollback_prepared"
+        yield st
 
     def plan_error_abort(self, c):
         """An error outside any savepoint aborts the transaction; only ROLLBACK is possible."""

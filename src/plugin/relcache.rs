@@ -153,12 +153,15 @@ impl RelCache {
         self.apply_invalidations();
         let relid = (*rel).rd_id;
         let natts = (*(*rel).rd_att).natts as usize;
-        let stale = self.map.get(&relid).is_none_or(|e| e.natts != natts);
-        if stale {
-            let e = build(cfg, rel, self.cxt);
-            self.map.insert(relid, Box::new(e));
+        let cxt = self.cxt;
+        let e = self
+            .map
+            .entry(relid)
+            .or_insert_with(|| Box::new(build(cfg, rel, cxt)));
+        if e.natts != natts {
+            **e = build(cfg, rel, cxt);
         }
-        &self.map[&relid]
+        e
     }
 }
 
