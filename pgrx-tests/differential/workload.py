@@ -389,9 +389,9 @@ class Model:
             body = ", ".join(c.ddl() for c in t.cols)
             if t.unique_key:
                 ddl.append(f"CREATE TABLE {t.q} ({body})")
-                ddl.append(f"CREATE UNIQUE INDEX {qi(t.name + '_key')} ON {t.q} (" + ", ".join(qi(c) for c in t.pk) + ")")
+                ddl.append(f"CREATE UNIQUE INDEX {qi(t.base + '_key')} ON {t.q} (" + ", ".join(qi(c) for c in t.pk) + ")")
                 if t.identity_index:
-                    ddl.append(f"ALTER TABLE {t.q} REPLICA IDENTITY USING INDEX {qi(t.name + '_key')}")
+                    ddl.append(f"ALTER TABLE {t.q} REPLICA IDENTITY USING INDEX {qi(t.base + '_key')}")
                 continue
             if t.pk:
                 body += ", PRIMARY KEY (" + ", ".join(qi(c) for c in t.pk) + ")"
@@ -912,7 +912,7 @@ class Workload:
                         t.full = not full
                     return inv
                 self.do(c, fn)
-            other = f"USING INDEX {qi(t.name + '_key')}" if t.unique_key else "DEFAULT"
+            other = f"USING INDEX {qi(t.base + '_key')}" if t.unique_key else "DEFAULT"
             return Stmt(f"ALTER TABLE {t.q} REPLICA IDENTITY {'FULL' if full else other}", apply,
                         tag="ddl_replica_identity")
         # add a column

@@ -353,9 +353,9 @@ unsafe fn decode_change(
     };
     compat::progress_tick(ctx);
     let lsn = (*change).lsn;
-    let (published, actions, captured) = {
+    let (published, actions, captured, no_columns) = {
         let e = st.rels.get(&st.cfg, relation);
-        (e.published, e.actions, e.captured)
+        (e.published, e.actions, e.captured, e.no_columns)
     };
     let action_published = match source_op {
         Op::Create => actions.insert,
@@ -368,9 +368,9 @@ unsafe fn decode_change(
     }
     // pgoutput would send this change, so Debezium sees the transaction begin.
     st.ensure_begin(ctx, lsn);
-    // Filtered out by the table filters, or a delete without an old row (REPLICA IDENTITY
-    // NOTHING), for which Debezium emits nothing.
-    if !captured || (source_op == Op::Delete && oldt.is_null()) {
+    // Filtered out by the table filters, a change pgoutput sends without columns, or a delete
+    // without an old row (REPLICA IDENTITY NOTHING): Debezium emits nothing for these.
+    if !captured || no_columns || (source_op == Op::Delete && oldt.is_null()) {
         return;
     }
     let State {

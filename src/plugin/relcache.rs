@@ -35,6 +35,9 @@ pub struct RelEntry {
     /// The descriptor tuples are deformed with (the root's when published via the root).
     pub desc: pg_sys::TupleDesc,
     pub row_filter: Option<RowFilter>,
+    /// pgoutput sends no column for it (no columns, or only generated ones): Debezium skips
+    /// its inserts, updates and deletes (an empty message), though not its truncates.
+    pub no_columns: bool,
     /// Other relations whose invalidation invalidates this entry (a publication root).
     depends_on: Option<pg_sys::Oid>,
     natts: usize,
@@ -342,6 +345,7 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
             conversion: None,
             desc: (*rel).rd_att,
             row_filter: None,
+            no_columns: false,
             depends_on: None,
             natts,
         };
@@ -356,12 +360,13 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
     let relname = name_str(&(*form).relname);
     let nspname = cstr(pg_sys::get_namespace_name((*form).relnamespace));
     let captured = cfg.filters.table_included(&nspname, &relname);
-    let (plan, attrs) = if captured {
+    let (plan, attrs, wire_columns) = if captured {
         plan_relation(cfg, target, &relname, &nspname, p.columns.as_deref(), cxt)
     } else {
         (
             TablePlan::new(cfg, &nspname, &relname, Vec::new(), &[]),
             Vec::new(),
+            0,
         )
     };
     let old = pg_sys::MemoryContextSwitchTo(cxt);
@@ -392,12 +397,14 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, cxt: pg_sys::MemoryContext)
         conversion,
         desc,
         row_filter,
+        no_columns: captured && wire_columns == 0,
         depends_on: via_root.then_some(p.publish_as),
         natts,
     }
 }
 
 /// The plan of a captured relation; `column_list` (attribute numbers) limits its columns.
+/// Also returns how many columns pgoutput sends for it.
 unsafe fn plan_relation(
     cfg: &Config,
     rel: pg_sys::Relation,
@@ -405,8 +412,9 @@ unsafe fn plan_relation(
     nspname: &str,
     column_list: Option<&[i16]>,
     cxt: pg_sys::MemoryContext,
-) -> (TablePlan, Vec<AttrInfo>) {
+) -> (TablePlan, Vec<AttrInfo>, usize) {
     let tupdesc = (*rel).rd_att;
+    let mut wire_columns = 0;
     let natts = (*tupdesc).natts as usize;
     let mut attrs = Vec::with_capacity(natts);
     let mut columns: Vec<ColumnPlan> = Vec::new();
@@ -424,6 +432,7 @@ unsafe fn plan_relation(
             attrs.push(skipped);
             continue;
         }
+        wire_columns += 1;
         let col = PgColumn {
             attr: i,
             name: name_str(&att.attname),
@@ -443,7 +452,11 @@ unsafe fn plan_relation(
         columns.push(plan);
     }
     let key = key_attrs(rel);
-    (TablePlan::new(cfg, nspname, relname, columns, &key), attrs)
+    (
+        TablePlan::new(cfg, nspname, relname, columns, &key),
+        attrs,
+        wire_columns,
+    )
 }
 
 /// An index's columns (key and INCLUDE columns, as JDBC's `getIndexInfo` lists them).

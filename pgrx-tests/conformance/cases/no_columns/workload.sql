@@ -1,0 +1,12 @@
+INSERT INTO nocols DEFAULT VALUES;
+INSERT INTO only_generated DEFAULT VALUES;
+BEGIN;
+INSERT INTO normal VALUES (1, 'a');
+INSERT INTO nocols DEFAULT VALUES;
+UPDATE only_generated SET g = DEFAULT;
+INSERT INTO normal VALUES (2, 'b');
+COMMIT;
+DELETE FROM nocols;
+DELETE FROM only_generated;
+TRUNCATE nocols, normal;
+INSERT INTO normal VALUES (3, 'c');
