@@ -151,9 +151,12 @@ def main() -> int:
     args = ap.parse_args()
     for w in args.workloads.split(","):
         db = f"bench_{w}"
-        psql(args.port, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
-        for s in psql(args.port, f"SELECT slot_name FROM pg_replication_slots WHERE database = '{db}'").split():
+        # Slot names are cluster-wide: drop the previous workload's (and this database's) first.
+        names = ", ".join(f"'{s}'" for s in SLOTS)
+        for s in psql(args.port, "SELECT slot_name FROM pg_replication_slots "
+                                 f"WHERE database = '{db}' OR slot_name IN ({names})").split():
             psql(args.port, f"SELECT pg_drop_replication_slot('{s}')")
+        psql(args.port, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
         psql(args.port, f"CREATE DATABASE {db}")
         setup, work = workload_sql(w)
         psql(args.port, setup + "\nCREATE TABLE side (id bigint PRIMARY KEY, v text);"
