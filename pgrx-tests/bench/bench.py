@@ -4,18 +4,19 @@
 For each workload the WAL is written once (with one slot per plugin created before it), then
 the same WAL range is decoded several times through each plugin configuration, through the SQL
 interface (`pg_logical_slot_peek_(binary_)changes`, which does not consume) and through the
-streaming protocol (`pg_recvlogical --endpos` to /dev/null on a fresh slot copy). Reported: the
-median wall time, changes per second, output bytes, the decoding process's CPU time and peak
-memory (VmHWM of a fresh backend), and each plugin's ratio to cedar_cdc.
+streaming protocol (`pg_recvlogical --endpos` to /dev/null on a fresh slot copy). The runs are
+interleaved (every configuration once, then again), so a noisy neighbour on a shared machine
+slows all plugins alike, and the best of the runs is reported: the wall time, changes per
+second, output bytes, the decoding process's CPU time and peak memory (VmHWM of a fresh
+backend), and each plugin's ratio to cedar_cdc.
 
-Usage: bench.py --port PORT [--workloads lineitem,wide,toast,full] [--runs 3] [--no-streaming]
+Usage: bench.py --port PORT [--workloads lineitem,wide,toast,full] [--runs 5] [--no-streaming]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -146,7 +147,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--workloads", default="lineitem,wide,toast,full")
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-streaming", action="store_true")
     args = ap.parse_args()
     for w in args.workloads.split(","):
@@ -179,28 +180,29 @@ def main() -> int:
         size = psql(args.port, f"SELECT pg_size_pretty('{upto}'::pg_lsn - (SELECT confirmed_flush_lsn FROM "
                                "pg_replication_slots WHERE slot_name = 'td'))", db)
         print(f"\n### workload {w}: {changes:,} row changes ({side / max(changes, 1):.1%} in table side), "
-              f"WAL {size}, written in {time.monotonic() - t0:.1f} s; median of {args.runs} runs\n")
-        results = {}
-        for label, slot, plugin, binary, opts in CONFIGS:
-            sql_runs = [sql_run(args.port, db, slot, binary, opts, upto) for _ in range(args.runs)]
-            stream_runs = [] if args.no_streaming else [
-                stream_run(args.port, db, slot, opts, upto) for _ in range(args.runs)]
-            results[label] = (sql_runs, stream_runs)
-        ref_sql = statistics.median(r["wall"] for r in results[REFERENCE][0])
-        ref_stream = (statistics.median(r["wall"] for r in results[REFERENCE][1])
+              f"WAL {size}, written in {time.monotonic() - t0:.1f} s; best of {args.runs} interleaved runs\n")
+        results = {label: ([], []) for label, *_ in CONFIGS}
+        for _ in range(args.runs):
+            for label, slot, plugin, binary, opts in CONFIGS:
+                results[label][0].append(sql_run(args.port, db, slot, binary, opts, upto))
+            for label, slot, plugin, binary, opts in CONFIGS:
+                if not args.no_streaming:
+                    results[label][1].append(stream_run(args.port, db, slot, opts, upto))
+        ref_sql = min(r["wall"] for r in results[REFERENCE][0])
+        ref_stream = (min(r["wall"] for r in results[REFERENCE][1])
                       if not args.no_streaming else None)
         print("| plugin | SQL: changes/s | vs cedar_cdc | output bytes | CPU s | peak RSS MB "
               "| streaming: changes/s | vs cedar_cdc | walsender CPU s | peak RSS MB |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for label, (sr, st) in results.items():
-            wall = statistics.median(r["wall"] for r in sr)
-            cpu = statistics.median(r["cpu"] for r in sr)
+            wall = min(r["wall"] for r in sr)
+            cpu = min(r["cpu"] for r in sr)
             hwm = max(r["hwm_kb"] for r in sr) / 1024
             line = (f"| {label} | {changes / wall:,.0f} | {ref_sql / wall:.2f} | {sr[0]['bytes']:,} "
                     f"| {cpu:.2f} | {hwm:.0f} |")
             if st:
-                swall = statistics.median(r["wall"] for r in st)
-                scpu = statistics.median(r["cpu"] for r in st)
+                swall = min(r["wall"] for r in st)
+                scpu = min(r["cpu"] for r in st)
                 shwm = max(r["hwm_kb"] for r in st) / 1024
                 line += f" {changes / swall:,.0f} | {ref_stream / swall:.2f} | {scpu:.2f} | {shwm:.0f} |"
             else:

@@ -2,7 +2,7 @@
 DO $$
 BEGIN
   FOR b IN 0..99 LOOP
-    INSERT INTO wide SELECT g, g % 2 = 0, (g % 30000)::int2, g, g * 1000003, g / 7.0, g / 3.0, g * 1.25, g / 13.0,
+    INSERT INTO wide SELECT g, g % 2 = 0, (g % 30000)::int2, g, g::int8 * 1000003, g / 7.0, g / 3.0, g * 1.25, g / 13.0,
       'text value ' || g, 'varchar ' || g, 'c' || (g % 100), DATE '2024-01-01' + g % 365, TIME '00:00' + g * INTERVAL '1 s',
       TIMESTAMP '2024-01-01' + g * INTERVAL '1 min', TIMESTAMPTZ '2024-01-01 00:00+00' + g * INTERVAL '1 min',
       g * INTERVAL '1 s', md5(g::text)::uuid, jsonb_build_object('id', g, 'tag', 'x' || g % 10), decode(md5(g::text), 'hex'),
