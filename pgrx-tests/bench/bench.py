@@ -19,7 +19,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -135,12 +134,11 @@ def stream_run(port: int, db: str, slot: str, opts: list[str], upto: str) -> dic
     return {"wall": wall, "rows": None, "bytes": None, "cpu": cpu, "hwm_kb": hwm}
 
 
-def workload_sql(name: str) -> tuple[str, str]:
-    """(setup, workload) SQL of a workload. Every workload also writes 5% of its changes to
-    the table `side`, so a filter keeping only `side` excludes ~95% of the changes."""
-    setup = (HERE / f"{name}_setup.sql").read_text()
-    work = (HERE / f"{name}_workload.sql").read_text()
-    return setup, work
+def psql_file(port: int, path: Path, db: str) -> None:
+    """Runs a SQL file (which may `\\ir` others, such as the shared lineitem schema)."""
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(RUN_DIR), "-p", str(port),
+                    "-U", "postgres", "-d", db, "-c", "SET client_min_messages = warning", "-f", str(path)],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def main() -> int:
@@ -159,18 +157,16 @@ def main() -> int:
             psql(args.port, f"SELECT pg_drop_replication_slot('{s}')")
         psql(args.port, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
         psql(args.port, f"CREATE DATABASE {db}")
-        setup, work = workload_sql(w)
-        psql(args.port, setup + "\nCREATE TABLE side (id bigint PRIMARY KEY, v text);"
+        # Every workload also writes 5% of its changes to the table `side`, so a filter keeping
+        # only `side` excludes ~95% of the changes.
+        psql_file(args.port, HERE / f"{w}_setup.sql", db)
+        psql(args.port, "CREATE TABLE side (id bigint PRIMARY KEY, v text);"
              "CREATE PUBLICATION pub_none FOR TABLE side WITH (publish = 'truncate');"
              "CREATE PUBLICATION pub_all FOR ALL TABLES;", db)
         for slot, plugin in SLOTS.items():
             psql(args.port, f"SELECT pg_create_logical_replication_slot('{slot}', '{plugin}')", db)
         t0 = time.monotonic()
-        with tempfile.NamedTemporaryFile("w", suffix=".sql") as f:
-            f.write(work)
-            f.flush()
-            subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(RUN_DIR), "-p", str(args.port),
-                            "-U", "postgres", "-d", db, "-f", f.name], check=True, stdout=subprocess.DEVNULL)
+        psql_file(args.port, HERE / f"{w}_workload.sql", db)
         upto = psql(args.port, "SELECT pg_current_wal_lsn()", db)
         psql(args.port, "CHECKPOINT", db)
         changes = int(psql(args.port, "SELECT count(*) FROM pg_logical_slot_peek_changes('td', "
