@@ -181,8 +181,8 @@ def main() -> int:
         for _ in range(args.runs):
             for label, slot, plugin, binary, opts in CONFIGS:
                 results[label][0].append(sql_run(args.port, db, slot, binary, opts, upto))
-            for label, slot, plugin, binary, opts in CONFIGS:
-                if not args.no_streaming:
+            if not args.no_streaming:
+                for label, slot, plugin, binary, opts in CONFIGS:
                     results[label][1].append(stream_run(args.port, db, slot, opts, upto))
         ref_sql = min(r["wall"] for r in results[REFERENCE][0])
         ref_stream = (min(r["wall"] for r in results[REFERENCE][1])
