@@ -33,7 +33,7 @@ fn options() -> TableIterator<
     ),
 > {
     TableIterator::new(
-        cedar_cdc_core::options::OPTIONS
+        cedar_cdc_core::config::OPTIONS
             .iter()
             .map(|o| (o.name, o.default, o.description)),
     )

@@ -15,8 +15,8 @@ mod tuple;
 
 use std::ffi::CStr;
 
+use cedar_cdc_core::config::{Config, OriginFilter};
 use cedar_cdc_core::event::{key_changed, At, Op, Session, TxMeta, Txn};
-use cedar_cdc_core::options::{Config, OriginFilter};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 

@@ -1,6 +1,6 @@
 //! [`Out`] on PostgreSQL's output `StringInfo`: events are encoded straight into `ctx->out`.
 
-use cedar_cdc_core::out::Out;
+use cedar_cdc_core::encode::out::Out;
 use pgrx::pg_sys;
 
 /// The decoding context's output buffer.

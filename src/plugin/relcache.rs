@@ -7,9 +7,9 @@ use std::cell::{RefCell, UnsafeCell};
 use std::collections::HashMap;
 use std::ffi::CStr;
 
-use cedar_cdc_core::options::Config;
-use cedar_cdc_core::table::TablePlan;
-use cedar_cdc_core::types::{plan_column, ColumnPlan, Extract, PgColumn, PgType};
+use cedar_cdc_core::config::Config;
+use cedar_cdc_core::plan::table::TablePlan;
+use cedar_cdc_core::plan::types::{plan_column, ColumnPlan, Extract, PgColumn, PgType};
 use pgrx::pg_sys;
 
 use super::publication::{self, Actions};

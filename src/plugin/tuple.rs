@@ -7,9 +7,9 @@
 use std::cell::UnsafeCell;
 use std::ffi::CStr;
 
-use cedar_cdc_core::decimal::{Numeric, NumericKind};
+use cedar_cdc_core::encode::decimal::{Numeric, NumericKind};
 use cedar_cdc_core::event::Row;
-use cedar_cdc_core::types::{ColumnPlan, Elements, Extract, Value};
+use cedar_cdc_core::plan::types::{ColumnPlan, Elements, Extract, Value};
 use pgrx::pg_sys;
 use pgrx::varlena::{
     varatt_is_1b_e, varatt_is_4b_c, vardata_any, varsize_any_exhdr, vartag_external,

@@ -3,7 +3,7 @@
 //! PostgreSQL counts days and microseconds from 2000-01-01; Debezium counts from 1970-01-01
 //! and prints `ZonedTimestamp`/`ZonedTime` in UTC with `java.time`'s ISO formatters.
 
-use crate::out::{Out, OutExt};
+use crate::encode::out::{Out, OutExt};
 
 /// Days between 1970-01-01 and 2000-01-01.
 pub const PG_EPOCH_DAYS: i64 = 10_957;

@@ -1,119 +1,26 @@
-//! Change events: the Debezium envelope and `source` block, written straight into the output.
-//!
-//! The plugin provides rows through the [`Row`] trait (values are read from the tuple on
-//! demand, so no per-row copy is made) and the transaction's facts as a [`Txn`].
+//! The records Debezium writes: change events (value record, key record, tombstone), truncates,
+//! transaction BEGIN/END records, logical decoding messages and heartbeats, each as
+//! `JsonConverter` prints it, in the value or the record output format.
 
-use crate::json;
-use crate::options::{Config, OutputFormat};
-use crate::out::{Out, OutExt};
-use crate::table::TablePlan;
-use crate::temporal;
-use crate::types::{write_value, ColumnPlan, Value};
+use super::source::write_processing_time;
+use super::{At, Op, Row, TxMeta, Txn};
+use crate::config::{Config, OutputFormat};
+use crate::encode::json;
+use crate::encode::out::{Out, OutExt};
+use crate::encode::temporal;
+use crate::plan::table::TablePlan;
+use crate::plan::types::{ColumnPlan, Value};
 
-/// A row the plugin can read column values from.
-pub trait Row {
-    /// The value of `col` in this row.
-    fn value(&self, col: &ColumnPlan) -> Value<'_>;
-}
-
-/// The facts of the transaction an event belongs to.
-#[derive(Clone, Debug, Default)]
-pub struct Txn {
-    /// The top-level transaction id (none for a non-transactional message).
-    pub xid: Option<u32>,
-    /// Commit time, microseconds since 2000-01-01 UTC.
-    pub commit_time: i64,
-    /// `sequence[0]`: end LSN of the previous transaction this session decoded (or the LSN of
-    /// a non-transactional message since).
-    pub last_commit_lsn: Option<u64>,
-    /// Replication origin name, when the transaction was replicated from elsewhere.
-    pub origin: Option<String>,
-    /// The origin's commit LSN.
-    pub origin_lsn: Option<u64>,
-    /// The parts of the `source` block that are the same for every event of the transaction
-    /// (see [`Session::prepare_txn`]).
-    pub source: SourceParts,
-}
-
-/// Pre-rendered constant parts of a transaction's `source` blocks.
-#[derive(Clone, Debug, Default)]
-pub struct SourceParts {
-    /// From `{"version"` to `"sequence":"[<first>,\"`.
-    head: Vec<u8>,
-    /// From `\"]","ts_us"` to `"ts_ns":…`.
-    times: Vec<u8>,
-    /// The txId value and `,"lsn":`.
-    xid: Vec<u8>,
-    /// From `,"xmin"` to the closing brace.
-    tail: Vec<u8>,
-}
-
-/// Writes a positive microsecond count as nanoseconds (`…000`), without 128-bit arithmetic.
-fn put_us_as_ns<O: Out + ?Sized>(o: &mut O, us: i64) {
-    if us > 0 {
-        o.put_int(us);
-        o.put(b"000");
-    } else {
-        o.put_int(i128::from(us) * 1000);
-    }
-}
-
-/// Debezium's operation codes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    Create,
-    Update,
-    Delete,
-    Truncate,
-}
-
-impl Op {
-    fn code(self) -> &'static [u8] {
-        match self {
-            Op::Create => b"\"c\"",
-            Op::Update => b"\"u\"",
-            Op::Delete => b"\"d\"",
-            Op::Truncate => b"\"t\"",
-        }
-    }
-
-    /// The letter of `skipped.operations`.
-    pub fn letter(self) -> char {
-        match self {
-            Op::Create => 'c',
-            Op::Update => 'u',
-            Op::Delete => 'd',
-            Op::Truncate => 't',
-        }
-    }
-}
-
-/// The position of an event in its transaction (`provide.transaction.metadata`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Block {
-    pub total_order: u64,
-    pub data_collection_order: u64,
-}
-
-/// Where and when an event happens.
-#[derive(Clone, Copy, Debug)]
-pub struct At<'a> {
-    pub txn: &'a Txn,
-    /// LSN of the change or message.
-    pub lsn: u64,
-    pub block: Option<Block>,
-    /// Processing time, µs since 1970.
-    pub now_us: i64,
-}
+pub use super::write_row;
 
 /// Session-wide constant parts of every event.
 #[derive(Clone, Debug)]
 pub struct Session {
     pub cfg: Config,
     /// `{"version":…,"connector":"postgresql","name":<prefix>,"ts_ms":`
-    source_head: Vec<u8>,
+    pub(super) source_head: Vec<u8>,
     /// `,"snapshot":"false","db":<db>,"sequence":"[`
-    source_db: Vec<u8>,
+    pub(super) source_db: Vec<u8>,
     /// `{"topic":"<prefix>.transaction","key":`
     tx_record_head: Vec<u8>,
     /// `{"topic":"<prefix>.message","key":`
@@ -144,8 +51,8 @@ fn message_value_schema(binary_string: bool) -> String {
             "{}",
             r#",{{"type":"struct","fields":[{{"type":"string","optional":true,"field":"prefix"}},{{"type":"{}","optional":true,"field":"content"}}],"optional":false,"name":"io.debezium.connector.postgresql.Message","version":1,"field":"message"}}],"optional":false,"name":"io.debezium.connector.postgresql.MessageValue","version":1}}"#
         ),
-        crate::table::SOURCE_SCHEMA,
-        crate::table::TRANSACTION_BLOCK_SCHEMA,
+        crate::plan::table::SOURCE_SCHEMA,
+        crate::plan::table::TRANSACTION_BLOCK_SCHEMA,
         if binary_string { "string" } else { "bytes" }
     )
 }
@@ -167,7 +74,7 @@ impl Session {
         let head = |topic: String| {
             format!(
                 "{{\"topic\":{},\"key\":",
-                json::quoted(&crate::table::sanitize_topic(&topic))
+                json::quoted(&crate::plan::table::sanitize_topic(&topic))
             )
             .into_bytes()
         };
@@ -193,80 +100,6 @@ impl Session {
     /// `skipped.operations` leaves them out of its publication's `publish` list.
     pub fn publishes(&self, op: Op) -> bool {
         !(self.cfg.skipped_operations_set && self.skips(op))
-    }
-
-    /// Renders the parts of `txn`'s source blocks that do not change from event to event.
-    pub fn prepare_txn(&self, txn: &mut Txn) {
-        let us = txn.commit_time.saturating_add(temporal::PG_EPOCH_USECS);
-        let p = &mut txn.source;
-        p.head.clear();
-        p.head.extend_from_slice(&self.source_head);
-        p.head.put_int(us.div_euclid(1000));
-        p.head.extend_from_slice(&self.source_db);
-        match txn.last_commit_lsn {
-            Some(l) => {
-                p.head.put(b"\\\"");
-                p.head.put_int(l);
-                p.head.put(b"\\\"");
-            }
-            None => p.head.put(b"null"),
-        }
-        p.head.put(b",\\\"");
-        p.times.clear();
-        p.times.put(b"\\\"]\",\"ts_us\":");
-        p.times.put_int(us);
-        p.times.put(b",\"ts_ns\":");
-        put_us_as_ns(&mut p.times, us);
-        p.xid.clear();
-        match txn.xid {
-            Some(x) => p.xid.put_int(x),
-            None => p.xid.put(b"null"),
-        }
-        p.xid.put(b",\"lsn\":");
-        p.tail.clear();
-        p.tail.put(b",\"xmin\":null,\"origin\":");
-        match &txn.origin {
-            Some(n) => json::write_str(&mut p.tail, n.as_bytes()),
-            None => p.tail.put(b"null"),
-        }
-        p.tail.put(b",\"origin_lsn\":");
-        match txn.origin_lsn {
-            Some(l) => p.tail.put_int(l),
-            None => p.tail.put(b"null"),
-        }
-        p.tail.put_u8(b'}');
-    }
-
-    /// Writes the `source` block; `table_part` is `,"schema":…,"table":…,"txId":`.
-    fn write_source<O: Out + ?Sized>(&self, o: &mut O, table_part: &[u8], at: &At<'_>) {
-        let p = &at.txn.source;
-        debug_assert!(!p.head.is_empty(), "prepare_txn was not called");
-        o.put(&p.head);
-        o.put_int(at.lsn);
-        o.put(&p.times);
-        o.put(table_part);
-        o.put(&p.xid);
-        o.put_int(at.lsn);
-        o.put(&p.tail);
-    }
-
-    /// `"transaction":…` of an event.
-    fn write_block<O: Out + ?Sized>(&self, o: &mut O, at: &At<'_>) {
-        o.put(b",\"transaction\":");
-        match (at.block, at.txn.xid) {
-            (Some(b), Some(xid)) => {
-                o.put(b"{\"id\":\"");
-                o.put_int(xid);
-                o.put_u8(b':');
-                o.put_int(at.lsn);
-                o.put(b"\",\"total_order\":");
-                o.put_int(b.total_order);
-                o.put(b",\"data_collection_order\":");
-                o.put_int(b.data_collection_order);
-                o.put_u8(b'}');
-            }
-            _ => o.put(b"null"),
-        }
     }
 
     /// Writes the value record of a change: the envelope, wrapped with its schema when
@@ -520,7 +353,7 @@ impl Session {
         content: &[u8],
         scratch: &mut Vec<u8>,
     ) {
-        let binary_string = self.cfg.binary_mode != crate::options::BinaryMode::Bytes;
+        let binary_string = self.cfg.binary_mode != crate::config::BinaryMode::Bytes;
         let value_schema = message_value_schema(binary_string);
         let key = |k: &mut dyn Out| {
             self.schema_wrapped(k, MESSAGE_KEY_SCHEMA, &|p: &mut dyn Out| {
@@ -539,7 +372,7 @@ impl Session {
                 p.put(b",\"message\":{\"prefix\":");
                 json::write_str(p, prefix);
                 p.put(b",\"content\":");
-                crate::types::write_binary(p, content, self.cfg.binary_mode);
+                crate::plan::types::write_binary(p, content, self.cfg.binary_mode);
                 p.put(b"}}");
             })
         };
@@ -575,120 +408,11 @@ impl Row for NoRow {
     }
 }
 
-/// Transaction metadata of the transaction being decoded: event counts per data collection,
-/// kept in a Java `HashMap` whose capacity survives `clear()`, as Debezium's does.
-#[derive(Clone, Debug, Default)]
-pub struct TxMeta {
-    map: crate::javamap::JavaHashMap,
-    counts: Vec<u64>,
-    /// Events so far (`total_order` of the last one, `event_count` at the end).
-    pub total: u64,
-}
-
-impl TxMeta {
-    /// Starts a new transaction.
-    pub fn begin(&mut self) {
-        self.map.clear();
-        self.counts.clear();
-        self.total = 0;
-    }
-
-    /// Counts an event of `collection` (`schema.table`) and returns its position.
-    pub fn event(&mut self, collection: &str) -> Block {
-        self.total += 1;
-        let i = self.map.insert(collection);
-        if i == self.counts.len() {
-            self.counts.push(0);
-        }
-        self.counts[i] += 1;
-        Block {
-            total_order: self.total,
-            data_collection_order: self.counts[i],
-        }
-    }
-
-    /// Counts a message event: each has its own data collection in Debezium.
-    pub fn message(&mut self) -> Block {
-        self.total += 1;
-        Block {
-            total_order: self.total,
-            data_collection_order: 1,
-        }
-    }
-
-    /// `[{"data_collection":…,"event_count":…},…]` in `HashMap` order.
-    pub fn write_collections(&self, o: &mut dyn Out) {
-        o.put_u8(b'[');
-        for (n, i) in self.map.order().into_iter().enumerate() {
-            if n > 0 {
-                o.put_u8(b',');
-            }
-            o.put(b"{\"data_collection\":");
-            json::write_str(o, self.map.key(i).as_bytes());
-            o.put(b",\"event_count\":");
-            o.put_int(self.counts[i]);
-            o.put_u8(b'}');
-        }
-        o.put_u8(b']');
-    }
-}
-
-/// `,"ts_ms":…,"ts_us":…,"ts_ns":…` of the envelope: the time the event was produced.
-fn write_processing_time<O: Out + ?Sized>(o: &mut O, now_us: i64) {
-    o.put(b",\"ts_ms\":");
-    o.put_int(now_us.div_euclid(1000));
-    o.put(b",\"ts_us\":");
-    o.put_int(now_us);
-    o.put(b",\"ts_ns\":");
-    put_us_as_ns(o, now_us);
-}
-
-/// Writes a row struct. An unchanged TOAST value is taken from `toast_from` when it has it,
-/// else written as the column's placeholder.
-pub fn write_row<O: Out + ?Sized, R: Row>(
-    o: &mut O,
-    cols: &[ColumnPlan],
-    row: &R,
-    toast_from: Option<&R>,
-) {
-    o.put_u8(b'{');
-    for (i, c) in cols.iter().enumerate() {
-        if i > 0 {
-            o.put_u8(b',');
-        }
-        o.put(&c.key_json);
-        let v = row.value(c);
-        match (v, toast_from) {
-            // The old row has the value only under REPLICA IDENTITY FULL; a key-only old row
-            // (a key change under DEFAULT) lacks it, and the placeholder is written.
-            (Value::UnchangedToast, Some(old)) => match old.value(c) {
-                Value::Null => o.put(&c.toast_json),
-                ov => write_value(o, c, &ov),
-            },
-            _ => write_value(o, c, &v),
-        }
-    }
-    o.put_u8(b'}');
-}
-
-/// Whether the key of `new` differs from the key of `old` (Debezium then emits a delete, a
-/// tombstone and a create). Compares the encoded key values, as Debezium compares key structs.
-pub fn key_changed<R: Row>(t: &TablePlan, old: &R, new: &R, scratch: &mut Vec<u8>) -> bool {
-    if t.key.is_empty() {
-        return false;
-    }
-    scratch.clear();
-    write_row(scratch, &t.key, old, None);
-    let split = scratch.len();
-    write_row(scratch, &t.key, new, Some(old));
-    scratch[..split] != scratch[split..]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::options::OutputFormat;
-    use crate::types::{oid, plan_column, PgColumn, PgType};
+    use crate::event::key_changed;
+    use crate::plan::types::{oid, plan_column, PgColumn, PgType};
 
     struct VecRow(Vec<Value<'static>>);
 

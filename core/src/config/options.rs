@@ -2,10 +2,10 @@
 //! Debezium configuration carries over. Unknown options and malformed values are errors that
 //! name the option and say what is expected.
 
+use crate::config::filters::Filters;
+use crate::config::mappers::Mappers;
+use crate::config::regexlist::KeyColumns;
 use crate::error::{Error, ErrorCode, Result};
-use crate::filters::Filters;
-use crate::mappers::Mappers;
-use crate::regexlist::KeyColumns;
 
 /// `decimal.handling.mode`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

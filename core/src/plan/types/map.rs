@@ -2,11 +2,9 @@
 //! `PostgresValueConverter.schemaBuilder` with the connector's handling modes).
 
 use super::{oid, ColumnPlan, Encoding, Extract, PgType};
-use crate::defaults::Mapper;
-use crate::options::{
-    BinaryMode, Config, DecimalMode, HstoreMode, IntervalMode, TimePrecisionMode,
-};
-use crate::schema::{field, Schema, Type};
+use crate::config::{BinaryMode, Config, DecimalMode, HstoreMode, IntervalMode, TimePrecisionMode};
+use crate::plan::defaults::Mapper;
+use crate::plan::schema::{field, Schema, Type};
 
 /// Plans a value of type `ty`; `in_array` plans an array element.
 pub(super) fn plan(cfg: &Config, ty: &PgType, opt: bool, in_array: bool) -> Option<ColumnPlan> {

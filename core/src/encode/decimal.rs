@@ -400,7 +400,7 @@ pub(crate) mod tests {
         let mut buf = Vec::new();
         v.to_java_bytes(&mut buf);
         let mut o = Vec::new();
-        crate::base64::write(&mut o, &buf, crate::base64::Alphabet::Standard);
+        crate::encode::base64::write(&mut o, &buf, crate::encode::base64::Alphabet::Standard);
         String::from_utf8(o).unwrap()
     }
 

@@ -1,7 +1,7 @@
 //! Base64 as Jackson writes `byte[]` (standard alphabet, padded) and as Debezium's
 //! `binary.handling.mode=base64-url-safe` does (URL alphabet, still padded), plus lowercase hex.
 
-use crate::out::Out;
+use crate::encode::out::Out;
 
 const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 const URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

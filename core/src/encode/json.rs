@@ -2,7 +2,7 @@
 //! escapes for `\b \f \n \r \t`, `\u00XX` with uppercase hex for other control characters,
 //! everything else (including U+007F, U+2028 and non-BMP characters) raw.
 
-use crate::out::Out;
+use crate::encode::out::Out;
 
 /// Escape class per byte: 0 = copy, b'u' = `\u00XX`, otherwise the short escape letter.
 static ESCAPE: [u8; 256] = {

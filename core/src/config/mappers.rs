@@ -4,8 +4,8 @@
 //! `datatype.propagate.source.type`, hashing v1, hashing v2. Mappers change the `Value` schema
 //! and values only, never the key.
 
+use crate::config::regexlist::RegexList;
 use crate::error::{Error, ErrorCode, Result};
-use crate::regexlist::RegexList;
 
 /// A hash algorithm by its Java `MessageDigest` name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

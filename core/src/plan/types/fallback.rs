@@ -2,10 +2,11 @@
 //! (`JdbcValueConverters.convertValue`) and the placeholders of unchanged TOASTed values
 //! (`UnchangedToastedPlaceholder`).
 
-use super::encode::{write_binary, write_uuid};
 use super::{oid, ColumnPlan, Encoding};
-use crate::json;
-use crate::options::{BinaryMode, Config};
+use crate::config::{BinaryMode, Config};
+use crate::encode::json;
+use crate::encode::value::{write_binary, write_uuid};
+use md5::Digest;
 
 /// The JSON of a NULL in a NOT NULL column without a default (a column missing from a
 /// key-only old row).
@@ -106,7 +107,7 @@ fn write_placeholder_map(o: &mut Vec<u8>, text: &str) {
 
 /// Java's `UUID.nameUUIDFromBytes`: an MD5-based (version 3) UUID.
 fn name_uuid_from_bytes(b: &[u8]) -> [u8; 16] {
-    let mut h = crate::md5::digest(b);
+    let mut h: [u8; 16] = md5::Md5::digest(b).into();
     h[6] = (h[6] & 0x0f) | 0x30;
     h[8] = (h[8] & 0x3f) | 0x80;
     h

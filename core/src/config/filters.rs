@@ -3,8 +3,8 @@
 //! `schema`, `schema.table`, `schema.table.column` or message prefix. An include list and an
 //! exclude list of the same kind together are an error, as in Debezium.
 
+use crate::config::regexlist::RegexList;
 use crate::error::{Error, ErrorCode, Result};
-use crate::regexlist::RegexList;
 
 /// One kind of filter: an include list, an exclude list, or neither.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

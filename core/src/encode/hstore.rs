@@ -1,9 +1,9 @@
 //! hstore values: PostgreSQL's text form parsed into pairs, written as Debezium does
 //! (a JSON object in Java `HashMap` order, compact, NULL values as `null`).
 
-use crate::javamap;
-use crate::json;
-use crate::out::Out;
+use crate::encode::javamap;
+use crate::encode::json;
+use crate::encode::out::Out;
 
 /// Parses hstore output text (`"k1"=>"v1", "k2"=>NULL`) into pairs.
 pub fn parse(text: &[u8]) -> Option<Vec<(String, Option<String>)>> {

@@ -6,7 +6,7 @@
 //! becomes `9.999999999999999E22`); see the README for this deliberate difference.
 //! NaN and infinities are written by the caller as the quoted strings Jackson uses.
 
-use crate::out::{Out, OutExt};
+use crate::encode::out::{Out, OutExt};
 
 /// Writes `x` as Java's `Double.toString` does (finite values only).
 pub fn write_f64<O: Out + ?Sized>(o: &mut O, x: f64) {

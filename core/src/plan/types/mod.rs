@@ -5,20 +5,19 @@
 //! NULL, an unchanged TOAST value and the schema default look like. The plugin then hands
 //! over each value as a [`Value`] and [`write_value`] writes it.
 
-mod encode;
 mod fallback;
 pub mod jdbc;
 mod map;
 
 use std::fmt;
 
-use crate::decimal::Numeric;
-use crate::defaults;
-use crate::json;
-use crate::options::Config;
-use crate::schema::Schema;
+use crate::config::Config;
+use crate::encode::decimal::Numeric;
+use crate::encode::json;
+use crate::plan::defaults;
+use crate::plan::schema::Schema;
 
-pub use encode::{write_binary, write_value};
+pub use crate::encode::value::{write_binary, write_value};
 
 /// OIDs of the built-in types (stable across PostgreSQL versions: `pg_type.dat`).
 pub mod oid {
@@ -228,12 +227,12 @@ pub enum Encoding {
     /// The bytes as a JSON string.
     String,
     /// Binary data per `binary.handling.mode`.
-    Binary(crate::options::BinaryMode),
+    Binary(crate::config::BinaryMode),
     /// `io.debezium.data.Bits`: little-endian bytes, always base64 (the schema is `bytes`).
     Bits,
     /// A geometric type Debezium does not know (`include.unknown.datatypes`): the text as
     /// pgjdbc's `PGbox`/`PGpolygon`/… re-renders it, per `binary.handling.mode`.
-    Geometric(crate::options::BinaryMode),
+    Geometric(crate::config::BinaryMode),
     /// `bit(1)`: a boolean.
     BitBool,
     /// Days since 1970-01-01; inside an array, infinities take Debezium's array values.
@@ -302,7 +301,7 @@ pub enum ValueMapping {
     Mask(String),
     /// Replace strings with the hex digest, cut to the column length.
     Hash {
-        algorithm: crate::mappers::HashAlgorithm,
+        algorithm: crate::config::mappers::HashAlgorithm,
         salt: Vec<u8>,
         v2: bool,
         max_len: Option<usize>,
@@ -312,8 +311,8 @@ pub enum ValueMapping {
 impl ColumnPlan {
     /// Applies a column mapper (`column.*` mapper options) to this value column: schema
     /// parameters and value transformation, as Debezium's `ColumnMapper`s do.
-    pub fn apply_mapper(&mut self, m: &crate::mappers::Mapping) {
-        use crate::mappers::Mapping;
+    pub fn apply_mapper(&mut self, m: &crate::config::mappers::Mapping) {
+        use crate::config::mappers::Mapping;
         let t = &self.pg_type;
         // pgjdbc reports an array's length and scale from its element type.
         let base = t.element.as_ref().map_or(t.oid, |e| e.oid);
@@ -406,7 +405,7 @@ fn default_json(cfg: &Config, plan: &ColumnPlan, expr: &str) -> Option<Vec<u8>> 
     }
     let mapper = map::default_mapper(&plan.pg_type)?;
     let lit = defaults::parse(&mapper, expr)?;
-    encode::literal_json(cfg, plan, &lit)
+    crate::encode::value::literal_json(cfg, plan, &lit)
 }
 
 impl ColumnPlan {

@@ -6,7 +6,7 @@
 //! column's value converter. Types without a mapper, unparsable literals, and values the
 //! converter rejects (more fraction digits than a `numeric(p,s)` has) give no default.
 
-use crate::temporal::{PG_EPOCH_DAYS, USECS_PER_DAY};
+use crate::encode::temporal::{PG_EPOCH_DAYS, USECS_PER_DAY};
 
 /// Which Debezium default mapper a column type has.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -249,7 +249,7 @@ fn uuid(s: &str) -> Option<[u8; 16]> {
     Some(u)
 }
 
-pub use crate::temporal::days_from_civil;
+pub use crate::encode::temporal::days_from_civil;
 
 /// A PostgreSQL ISO date/time literal: `YYYY-MM-DD[ HH:MM[:SS[.f]]][±HH[:MM[:SS]]][ BC]`.
 /// Returns (days since 1970, µs of day, offset seconds east).

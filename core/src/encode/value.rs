@@ -1,17 +1,17 @@
 //! Writing values: each [`Encoding`] as Debezium's converter and Kafka's `JsonConverter`
 //! print it.
 
-use super::{ColumnPlan, Encoding, Value};
-use crate::base64::{self, Alphabet};
-use crate::bits;
-use crate::decimal::{java_bytes_i128, BigInt, Numeric, NumericKind};
-use crate::defaults::{self, Literal};
-use crate::hstore;
-use crate::javafmt;
-use crate::json;
-use crate::options::{BinaryMode, Config};
-use crate::out::{Out, OutExt};
-use crate::temporal;
+use crate::config::{BinaryMode, Config};
+use crate::encode::base64::{self, Alphabet};
+use crate::encode::bits;
+use crate::encode::decimal::{java_bytes_i128, BigInt, Numeric, NumericKind};
+use crate::encode::hstore;
+use crate::encode::javafmt;
+use crate::encode::json;
+use crate::encode::out::{Out, OutExt};
+use crate::encode::temporal;
+use crate::plan::defaults::{self, Literal};
+use crate::plan::types::{ColumnPlan, Encoding, Value, ValueMapping};
 
 /// Writes one column value.
 pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) {
@@ -183,17 +183,17 @@ fn java_geometric(text: &[u8]) -> Vec<u8> {
 fn write_mapped<O: Out + ?Sized>(
     o: &mut O,
     col: &ColumnPlan,
-    m: &super::ValueMapping,
+    m: &ValueMapping,
     v: &Value<'_>,
 ) -> bool {
-    use super::ValueMapping as M;
+    use ValueMapping as M;
     match (m, v) {
         (M::Mask(mask), Value::Bytes(_) | Value::Null) => json::write_str(o, mask.as_bytes()),
         (M::Truncate(n), Value::Bytes(b)) => match col.encoding {
             Encoding::Binary(mode) => write_binary(o, &b[..b.len().min(*n)], mode),
             _ => {
                 let s = String::from_utf8_lossy(b);
-                json::write_str(o, crate::mappers::truncate_utf16(&s, *n).as_bytes());
+                json::write_str(o, crate::config::mappers::truncate_utf16(&s, *n).as_bytes());
             }
         },
         (
@@ -206,7 +206,7 @@ fn write_mapped<O: Out + ?Sized>(
             Value::Bytes(b),
         ) => {
             let s = String::from_utf8_lossy(b);
-            let h = crate::mappers::hash(*algorithm, salt, *v2, &s, *max_len);
+            let h = crate::config::mappers::hash(*algorithm, salt, *v2, &s, *max_len);
             json::write_str(o, h.as_bytes());
         }
         _ => return false,
@@ -216,7 +216,7 @@ fn write_mapped<O: Out + ?Sized>(
 
 /// Whether Debezium's array converter fails on these elements: a NULL element where the
 /// element schema is required (enum arrays), or a NaN/infinite numeric in precise mode.
-fn array_fails(ep: &ColumnPlan, elems: &dyn super::Elements) -> bool {
+fn array_fails(ep: &ColumnPlan, elems: &dyn crate::plan::types::Elements) -> bool {
     if elems.nested() {
         return false;
     }
@@ -435,7 +435,7 @@ fn strip_plain(java: &str) -> String {
     }
 }
 
-pub(super) fn write_uuid<O: Out + ?Sized>(o: &mut O, u: &[u8; 16]) {
+pub(crate) fn write_uuid<O: Out + ?Sized>(o: &mut O, u: &[u8; 16]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = [0u8; 38];
     s[0] = b'"';
@@ -454,7 +454,7 @@ pub(super) fn write_uuid<O: Out + ?Sized>(o: &mut O, u: &[u8; 16]) {
 }
 
 /// A default literal through the column's converter; `None` when Debezium drops it.
-pub(super) fn literal_json(cfg: &Config, col: &ColumnPlan, lit: &Literal) -> Option<Vec<u8>> {
+pub(crate) fn literal_json(cfg: &Config, col: &ColumnPlan, lit: &Literal) -> Option<Vec<u8>> {
     let _ = cfg;
     let mut o = Vec::new();
     match (lit, col.encoding) {

@@ -1,7 +1,7 @@
 use super::*;
-use crate::decimal::tests::num;
-use crate::decimal::{Numeric, NumericKind};
-use crate::options::Config;
+use crate::config::Config;
+use crate::encode::decimal::tests::num;
+use crate::encode::decimal::{Numeric, NumericKind};
 
 fn col(name: &str, type_oid: u32, typmod: i32, not_null: bool) -> PgColumn {
     PgColumn {

@@ -3,10 +3,10 @@
 //! Built once per relation and cached by the plugin until the relation changes; every row of
 //! the relation is then written with no catalog access and no schema work.
 
-use crate::json;
-use crate::options::Config;
-use crate::schema::{field, Schema, Type};
-use crate::types::ColumnPlan;
+use crate::config::Config;
+use crate::encode::json;
+use crate::plan::schema::{field, Schema, Type};
+use crate::plan::types::ColumnPlan;
 
 /// Everything needed to write the events of one relation.
 #[derive(Clone, Debug)]

@@ -4,7 +4,7 @@
 //! `doc`, `parameters`, `default`; a struct member gets `"field":"<name>"` last. Schemas are
 //! rendered to text once per relation and cached; they never appear on the per-row path.
 
-use crate::json;
+use crate::encode::json;
 
 /// The Connect type of a schema.
 #[derive(Clone, Debug, PartialEq, Eq)]

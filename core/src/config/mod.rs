@@ -1,0 +1,8 @@
+//! What a slot is asked to do: its options, and the filters and mappers they configure.
+
+pub mod filters;
+pub mod mappers;
+mod options;
+pub mod regexlist;
+
+pub use options::*;

@@ -1,0 +1,13 @@
+//! Writing Debezium's JSON: the output sink, JSON strings, Java's number and time formatting,
+//! decimals (from numeric's on-disk digits), bits, hstore, base64, and column values.
+
+pub mod base64;
+pub mod bits;
+pub mod decimal;
+pub mod hstore;
+pub mod javafmt;
+pub mod javamap;
+pub mod json;
+pub mod out;
+pub mod temporal;
+pub mod value;
