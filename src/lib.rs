@@ -1,13 +1,14 @@
 //! cedar_cdc: a logical decoding output plugin that emits Debezium-format JSON.
 //!
-//! This crate is the only place with `unsafe`: it adapts PostgreSQL to the pure core crate
-//! `cedar_cdc_core`, which holds the options, filters and Debezium encoding.
+//! This crate is the only one allowed `unsafe`, and it stays thin: it turns PostgreSQL
+//! structures into the plain values of the pure core crate `cedar_cdc_core` (options, filters,
+//! plans, event decisions and the Debezium encoding) and writes what the core encodes.
+//! Every unsafe operation sits in an explicit block with a `// SAFETY:` line.
+#![allow(unsafe_code)]
 
 mod error;
-mod helpers;
 mod plugin;
-
-use pgrx::prelude::*;
+mod sql_api;
 
 ::pgrx::pg_module_magic!(name, version);
 
@@ -16,37 +17,14 @@ pgrx::extension_sql!(
     name = "schema_comment"
 );
 
-/// The version of the installed cedar_cdc library.
-#[pg_extern(immutable, parallel_safe)]
-fn version() -> &'static str {
-    env!("CARGO_PKG_VERSION")
-}
-
-/// The plugin's options: name, default and meaning.
-#[pg_extern(immutable, parallel_safe)]
-fn options() -> TableIterator<
-    'static,
-    (
-        name!(name, &'static str),
-        name!(default_value, &'static str),
-        name!(description, &'static str),
-    ),
-> {
-    TableIterator::new(
-        cedar_cdc_core::config::OPTIONS
-            .iter()
-            .map(|o| (o.name, o.default, o.description)),
-    )
-}
-
 #[cfg(any(test, feature = "pg_test"))]
-#[pg_schema]
+#[pgrx::pg_schema]
 mod tests {
     use pgrx::prelude::*;
 
     #[pg_test]
     fn reports_its_version() {
-        assert_eq!(crate::version(), env!("CARGO_PKG_VERSION"));
+        assert_eq!(crate::sql_api::version(), env!("CARGO_PKG_VERSION"));
     }
 
     #[pg_test]

@@ -5,7 +5,7 @@
 //! - [`plan`]: what is decided once per table: column types, Connect schemas, defaults, keys;
 //! - [`encode`]: writing values as Debezium's JSON (Java number and time formatting, decimals,
 //!   bits, hstore, base64) into any [`Out`] sink;
-//! - [`event`]: which events a change yields ([`event::emit`]) and the records that carry them.
+//! - [`event`]: which events a change yields (`event::emit`) and the records that carry them.
 //!
 //! The extension crate turns PostgreSQL structures into the plain values defined here and
 //! hands them over; nothing here can touch a server, so all of it is unit-tested.

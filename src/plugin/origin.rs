@@ -19,6 +19,10 @@ pub unsafe fn name(id: pg_sys::RepOriginId) -> Option<String> {
         return None;
     }
     let mut out: *mut std::ffi::c_char = std::ptr::null_mut();
-    let found = pg_sys::replorigin_by_oid(id, true, &mut out);
-    (found && !out.is_null()).then(|| CStr::from_ptr(out).to_string_lossy().into_owned())
+    // SAFETY: a catalog lookup (missing_ok) inside the caller's transaction; the name is a
+    // palloc'd C string.
+    unsafe {
+        let found = pg_sys::replorigin_by_oid(id, true, &mut out);
+        (found && !out.is_null()).then(|| CStr::from_ptr(out).to_string_lossy().into_owned())
+    }
 }

@@ -4,15 +4,22 @@ use cedar_cdc_core::encode::out::Out;
 use pgrx::pg_sys;
 
 /// The decoding context's output buffer.
-pub struct StringInfoOut(pub pg_sys::StringInfo);
+pub struct StringInfoOut(pg_sys::StringInfo);
 
 impl StringInfoOut {
+    /// # Safety
+    /// `si` must be the live `ctx->out` of the running callback, between
+    /// `OutputPluginPrepareWrite` and `OutputPluginWrite`.
+    pub unsafe fn new(si: pg_sys::StringInfo) -> Self {
+        StringInfoOut(si)
+    }
+
     /// Makes room for `n` more bytes (and the terminating NUL). Raises an ERROR, not UB,
     /// past 1 GB.
     #[cold]
     #[inline(never)]
     fn grow(&mut self, n: usize) {
-        // SAFETY: `self.0` is the live `ctx->out`.
+        // SAFETY: `self.0` is the live `ctx->out` (see `new`).
         unsafe { pg_sys::enlargeStringInfo(self.0, n as i32) }
     }
 }

@@ -1,53 +1,18 @@
 //! Publications, the way pgoutput uses them (PostgreSQL 15's `get_rel_sync_entry`):
 //! membership (FOR ALL TABLES, TABLES IN SCHEMA, listed tables, partition ancestors), the
 //! union of `publish` actions, `publish_via_partition_root`, column lists and row filters.
-//! Everything is decided once per relation and cached with its plan.
+//! Everything is decided once per relation and cached with its plan. What differs between
+//! majors (schema publications, row filters and column lists arrived in 15) is asked of
+//! `compat`.
 
 use std::ffi::CString;
 
 use cedar_cdc_core::error::{Error, ErrorCode};
+use cedar_cdc_core::event::Actions;
 use pgrx::pg_sys;
 
-mod ffi {
-    use pgrx::pg_sys;
-    unsafe extern "C-unwind" {
-        /// `partition.h`: the ancestors of a partition, nearest first (stable since 10).
-        pub fn get_partition_ancestors(relid: pg_sys::Oid) -> *mut pg_sys::List;
-    }
-}
-
-/// The ancestors of a partition, with PostgreSQL errors turned into Rust panics (and so
-/// back into errors) like every pgrx-bound function.
-unsafe fn get_partition_ancestors(relid: pg_sys::Oid) -> *mut pg_sys::List {
-    pg_sys::ffi::pg_guard_ffi_boundary(|| ffi::get_partition_ancestors(relid))
-}
-
-/// `pg_publication_rel` attribute numbers (PostgreSQL 15+).
-const ANUM_PRQUAL: pg_sys::AttrNumber = 4;
-const ANUM_PRATTRS: pg_sys::AttrNumber = 5;
-
-/// Which of insert/update/delete/truncate are published.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Actions {
-    pub insert: bool,
-    pub update: bool,
-    pub delete: bool,
-    pub truncate: bool,
-}
-
-impl Actions {
-    /// Every action (no publication filtering).
-    pub const ALL: Actions = Actions {
-        insert: true,
-        update: true,
-        delete: true,
-        truncate: true,
-    };
-
-    fn any(&self) -> bool {
-        self.insert || self.update || self.delete || self.truncate
-    }
-}
+use super::catalog::list_oids;
+use super::compat;
 
 /// How a relation is published.
 pub struct Published {
@@ -62,22 +27,29 @@ pub struct Published {
     pub filters: [Option<Vec<*mut pg_sys::Node>>; 3],
 }
 
-unsafe fn list_oids(l: *mut pg_sys::List) -> Vec<pg_sys::Oid> {
-    if l.is_null() {
-        return Vec::new();
+mod ffi {
+    use pgrx::pg_sys;
+    unsafe extern "C-unwind" {
+        /// `partition.h`: the ancestors of a partition, nearest first (stable since 10).
+        pub fn get_partition_ancestors(relid: pg_sys::Oid) -> *mut pg_sys::List;
     }
-    (0..(*l).length as usize)
-        .map(|i| (*(*l).elements.add(i)).oid_value)
-        .collect()
+}
+
+/// The ancestors of a partition, nearest first, with PostgreSQL errors turned into Rust
+/// panics (and so back into errors) like every pgrx-bound function.
+fn partition_ancestors(relid: pg_sys::Oid) -> *mut pg_sys::List {
+    // SAFETY: a plain catalog lookup, inside the decoding transaction.
+    unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| ffi::get_partition_ancestors(relid)) }
 }
 
 /// Loads the publications by name (under the historic snapshot: as they were at the change).
-pub unsafe fn load(names: &[String]) -> Result<Vec<*mut pg_sys::Publication>, Error> {
+pub fn load(names: &[String]) -> Result<Vec<*mut pg_sys::Publication>, Error> {
     names
         .iter()
         .map(|n| {
             let c = CString::new(n.as_str()).unwrap_or_default();
-            let p = pg_sys::GetPublicationByName(c.as_ptr(), true);
+            // SAFETY: a catalog lookup by name, missing_ok; inside the decoding transaction.
+            let p = unsafe { pg_sys::GetPublicationByName(c.as_ptr(), true) };
             if p.is_null() {
                 Err(Error::new(
                     ErrorCode::UndefinedObject,
@@ -93,20 +65,24 @@ pub unsafe fn load(names: &[String]) -> Result<Vec<*mut pg_sys::Publication>, Er
 }
 
 /// How `rel` is published by `pubs`; `None` when it is not published at all.
+///
+/// # Safety
+/// `rel` must be an open relation; `pubs` come from [`load`] in this transaction.
 pub unsafe fn decide(
     pubs: &[*mut pg_sys::Publication],
     rel: pg_sys::Relation,
 ) -> Result<Option<Published>, Error> {
-    let relid = (*rel).rd_id;
-    let form = &*(*rel).rd_rel;
-    let rel_pubs = list_oids(pg_sys::GetRelationPublications(relid));
-    let schema_pubs = list_oids(pg_sys::GetSchemaPublications(form.relnamespace));
-    let ancestors_list = if form.relispartition {
-        get_partition_ancestors(relid)
+    // SAFETY: the caller vouches for the relation.
+    let (relid, form) = unsafe { ((*rel).rd_id, &*(*rel).rd_rel) };
+    // SAFETY: catalog lookups inside the decoding transaction.
+    let rel_pubs = unsafe { list_oids(pg_sys::GetRelationPublications(relid)) };
+    let schema_pubs = compat::schema_publications(form.relnamespace);
+    let ancestors = if form.relispartition {
+        // SAFETY: get_partition_ancestors returns an OID list.
+        unsafe { list_oids(partition_ancestors(relid)) }
     } else {
-        std::ptr::null_mut()
+        Vec::new()
     };
-    let ancestors = list_oids(ancestors_list);
     let partitioned = form.relkind as u8 == pg_sys::RELKIND_PARTITIONED_TABLE;
 
     let mut actions = Actions::default();
@@ -114,7 +90,8 @@ pub unsafe fn decide(
     let mut level = 0i32;
     let mut chosen: Vec<*mut pg_sys::Publication> = Vec::new();
     for &p in pubs {
-        let pb = &*p;
+        // SAFETY: loaded by `load` in this transaction.
+        let pb = unsafe { &*p };
         let mut publish = false;
         let mut pub_relid = relid;
         let mut anc_level = 0i32;
@@ -129,15 +106,11 @@ pub unsafe fn decide(
         }
         if !publish {
             let mut ancestor_published = false;
-            if form.relispartition && !ancestors_list.is_null() {
-                let mut l = 0;
-                let anc = pg_sys::GetTopMostAncestorInPublication(pb.oid, ancestors_list, &mut l);
-                if anc != pg_sys::InvalidOid {
-                    ancestor_published = true;
-                    if pb.pubviaroot {
-                        pub_relid = anc;
-                        anc_level = l;
-                    }
+            if let Some((anc, l)) = compat::topmost_ancestor_in_publication(pb.oid, &ancestors) {
+                ancestor_published = true;
+                if pb.pubviaroot {
+                    pub_relid = anc;
+                    anc_level = l;
                 }
             }
             publish =
@@ -164,8 +137,24 @@ pub unsafe fn decide(
     if !actions.any() {
         return Ok(None);
     }
-    let columns = column_list(&chosen, publish_as)?;
-    let filters = row_filters(&chosen, publish_as);
+    // The chosen publications' entries for the published relation (none for FOR ALL
+    // TABLES, which has neither row filter nor column list).
+    let entries: Vec<([bool; 3], compat::PublicationRel)> = chosen
+        .iter()
+        .map(|&p| {
+            // SAFETY: loaded by `load` in this transaction.
+            let pb = unsafe { &*p };
+            let a = &pb.pubactions;
+            let entry = if pb.alltables {
+                compat::PublicationRel::default()
+            } else {
+                compat::publication_rel(publish_as, pb.oid)
+            };
+            ([a.pubinsert, a.pubupdate, a.pubdelete], entry)
+        })
+        .collect();
+    let columns = column_list(&entries, publish_as)?;
+    let filters = row_filters(&entries);
     Ok(Some(Published {
         actions,
         publish_as,
@@ -174,106 +163,51 @@ pub unsafe fn decide(
     }))
 }
 
-/// The `pg_publication_rel` row of (`relid`, publication), if the table is listed.
-unsafe fn rel_entry(relid: pg_sys::Oid, pubid: pg_sys::Oid) -> pg_sys::HeapTuple {
-    pg_sys::SearchSysCache2(
-        pg_sys::SysCacheIdentifier::PUBLICATIONRELMAP as i32,
-        pg_sys::Datum::from(relid),
-        pg_sys::Datum::from(pubid),
-    )
-}
-
-/// PostgreSQL 15 column lists: all publications must agree.
-unsafe fn column_list(
-    pubs: &[*mut pg_sys::Publication],
+/// Column lists (PostgreSQL 15+): all publications must agree.
+fn column_list(
+    entries: &[([bool; 3], compat::PublicationRel)],
     relid: pg_sys::Oid,
 ) -> Result<Option<Vec<i16>>, Error> {
-    let mut result: Option<Option<Vec<i16>>> = None;
-    for &p in pubs {
-        let mut cols: Option<Vec<i16>> = None;
-        if !(*p).alltables {
-            let tup = rel_entry(relid, (*p).oid);
-            if !tup.is_null() {
-                let mut isnull = false;
-                let d = pg_sys::SysCacheGetAttr(
-                    pg_sys::SysCacheIdentifier::PUBLICATIONRELMAP as i32,
-                    tup,
-                    ANUM_PRATTRS,
-                    &mut isnull,
-                );
-                if !isnull {
-                    // int2vector
-                    let v = pg_sys::pg_detoast_datum(d.cast_mut_ptr()) as *mut pg_sys::int2vector;
-                    let n = (*v).dim1 as usize;
-                    cols = Some((*v).values.as_slice(n).to_vec());
-                }
-                pg_sys::ReleaseSysCache(tup);
-            }
-        }
-        match &result {
-            None => result = Some(cols),
-            Some(prev) if *prev != cols => {
-                let name = std::ffi::CStr::from_ptr(pg_sys::get_rel_name(relid)).to_string_lossy();
+    let mut result: Option<&Option<Vec<i16>>> = None;
+    for (_, e) in entries {
+        match result {
+            None => result = Some(&e.columns),
+            Some(prev) if *prev != e.columns => {
+                // SAFETY: a catalog lookup of an existing relation's name.
+                let name = unsafe { std::ffi::CStr::from_ptr(pg_sys::get_rel_name(relid)) };
                 return Err(Error::new(
                     ErrorCode::FeatureNotSupported,
-                    format!("cannot use different column lists for table \"{name}\" in different publications"),
+                    format!(
+                        "cannot use different column lists for table \"{}\" in different publications",
+                        name.to_string_lossy()
+                    ),
                 ));
             }
             _ => {}
         }
     }
-    Ok(result.flatten())
+    Ok(result.cloned().flatten())
 }
 
 /// Row filters per action (insert, update, delete), OR-ed across publications; `None` for an
 /// action some publication sends unfiltered.
-unsafe fn row_filters(
-    pubs: &[*mut pg_sys::Publication],
-    relid: pg_sys::Oid,
+fn row_filters(
+    entries: &[([bool; 3], compat::PublicationRel)],
 ) -> [Option<Vec<*mut pg_sys::Node>>; 3] {
     let mut nodes: [Vec<*mut pg_sys::Node>; 3] = [Vec::new(), Vec::new(), Vec::new()];
     let mut unfiltered = [false; 3];
-    for &p in pubs {
-        let pb = &*p;
-        let acts = [
-            pb.pubactions.pubinsert,
-            pb.pubactions.pubupdate,
-            pb.pubactions.pubdelete,
-        ];
-        let mut qual: *mut pg_sys::Node = std::ptr::null_mut();
-        if !pb.alltables {
-            let tup = rel_entry(relid, pb.oid);
-            if !tup.is_null() {
-                let mut isnull = false;
-                let d = pg_sys::SysCacheGetAttr(
-                    pg_sys::SysCacheIdentifier::PUBLICATIONRELMAP as i32,
-                    tup,
-                    ANUM_PRQUAL,
-                    &mut isnull,
-                );
-                if !isnull {
-                    let text = pg_sys::text_to_cstring(d.cast_mut_ptr());
-                    qual = pg_sys::stringToNode(text) as *mut pg_sys::Node;
-                }
-                pg_sys::ReleaseSysCache(tup);
-            }
-        }
+    for (acts, e) in entries {
         for i in 0..3 {
             if !acts[i] {
                 continue;
             }
-            if qual.is_null() {
-                unfiltered[i] = true;
-            } else {
-                nodes[i].push(qual);
+            match e.qual {
+                None => unfiltered[i] = true,
+                Some(q) => nodes[i].push(q),
             }
         }
     }
-    let mut out: [Option<Vec<*mut pg_sys::Node>>; 3] = [None, None, None];
-    for i in 0..3 {
-        if !unfiltered[i] && !nodes[i].is_empty() {
-            out[i] = Some(std::mem::take(&mut nodes[i]));
-        }
-    }
-    out
+    std::array::from_fn(|i| {
+        (!unfiltered[i] && !nodes[i].is_empty()).then(|| std::mem::take(&mut nodes[i]))
+    })
 }

@@ -1,15 +1,10 @@
 //! Publication row filters (PostgreSQL 15+), evaluated on each tuple as pgoutput does: one
 //! prepared expression per action in a small executor state cached with the relation.
-
-use std::cell::Cell;
+//!
+//! Everything here lives in the relation entry's memory context and goes with it, as
+//! pgoutput's `entry_cxt` does: there is nothing to free one by one.
 
 use pgrx::pg_sys;
-
-thread_local! {
-    /// False once the decoding context is being destroyed: its memory (and our executor
-    /// states in it) is gone and must not be freed again.
-    pub static CONTEXTS_ALIVE: Cell<bool> = const { Cell::new(true) };
-}
 
 /// Insert, update, delete: the indexes of the per-action filters.
 pub const INSERT: usize = 0;
@@ -27,8 +22,8 @@ impl RowFilter {
     /// Prepares the filters for tuples of `desc`; `None` when no action is filtered.
     ///
     /// # Safety
-    /// `nodes` are expression trees of the relation `desc` describes; `cxt` outlives the
-    /// filter.
+    /// `nodes` are expression trees of the relation `desc` describes; `desc` is not
+    /// reference-counted (a copy in `cxt`); `cxt` outlives the filter.
     pub unsafe fn new(
         nodes: &[Option<Vec<*mut pg_sys::Node>>; 3],
         desc: pg_sys::TupleDesc,
@@ -37,29 +32,33 @@ impl RowFilter {
         if nodes.iter().all(Option::is_none) {
             return None;
         }
-        let old = pg_sys::MemoryContextSwitchTo(cxt);
-        let estate = pg_sys::CreateExecutorState();
-        let mut exprs = [std::ptr::null_mut(); 3];
-        for (i, n) in nodes.iter().enumerate() {
-            let Some(list) = n else { continue };
-            let expr = if list.len() == 1 {
-                list[0] as *mut pg_sys::Expr
-            } else {
-                let mut l: *mut pg_sys::List = std::ptr::null_mut();
-                for &q in list {
-                    l = pg_sys::lappend(l, q.cast());
-                }
-                pg_sys::make_orclause(l)
-            };
-            exprs[i] = pg_sys::ExecPrepareExpr(expr, estate);
+        // SAFETY: executor setup in `cxt`, as pgoutput_row_filter_init does in entry_cxt;
+        // the caller vouches for the nodes and the descriptor.
+        unsafe {
+            let old = pg_sys::MemoryContextSwitchTo(cxt);
+            let estate = pg_sys::CreateExecutorState();
+            let mut exprs = [std::ptr::null_mut(); 3];
+            for (i, n) in nodes.iter().enumerate() {
+                let Some(list) = n else { continue };
+                let expr = if list.len() == 1 {
+                    list[0].cast::<pg_sys::Expr>()
+                } else {
+                    let mut l: *mut pg_sys::List = std::ptr::null_mut();
+                    for &q in list {
+                        l = pg_sys::lappend(l, q.cast());
+                    }
+                    pg_sys::make_orclause(l)
+                };
+                exprs[i] = pg_sys::ExecPrepareExpr(expr, estate);
+            }
+            let slot = pg_sys::MakeSingleTupleTableSlot(desc, &pg_sys::TTSOpsHeapTuple);
+            pg_sys::MemoryContextSwitchTo(old);
+            Some(RowFilter {
+                estate,
+                exprs,
+                slot,
+            })
         }
-        let slot = pg_sys::MakeSingleTupleTableSlot(desc, &pg_sys::TTSOpsHeapTuple);
-        pg_sys::MemoryContextSwitchTo(old);
-        Some(RowFilter {
-            estate,
-            exprs,
-            slot,
-        })
     }
 
     /// Whether `tuple` passes the filter of `action` (true when that action is unfiltered).
@@ -71,32 +70,24 @@ impl RowFilter {
         if e.is_null() {
             return true;
         }
-        let mut econtext = (*self.estate).es_per_tuple_exprcontext;
-        if econtext.is_null() {
-            econtext = pg_sys::MakePerTupleExprContext(self.estate);
-        }
-        pg_sys::ExecStoreHeapTuple(tuple, self.slot, false);
-        (*econtext).ecxt_scantuple = self.slot;
-        let old = pg_sys::MemoryContextSwitchTo((*econtext).ecxt_per_tuple_memory);
-        let mut isnull = false;
-        let d = match (*e).evalfunc {
-            Some(f) => f(e, econtext, &mut isnull),
-            None => pg_sys::Datum::null(),
-        };
-        pg_sys::MemoryContextSwitchTo(old);
-        pg_sys::MemoryContextReset((*econtext).ecxt_per_tuple_memory);
-        !isnull && d.value() & 0xff != 0
-    }
-}
-
-impl Drop for RowFilter {
-    fn drop(&mut self) {
-        if CONTEXTS_ALIVE.with(Cell::get) {
-            // SAFETY: created in `new` and not freed elsewhere; the contexts are alive.
-            unsafe {
-                pg_sys::ExecDropSingleTupleTableSlot(self.slot);
-                pg_sys::FreeExecutorState(self.estate);
+        // SAFETY: the executor state, expression and slot were prepared in `new` and live as
+        // long as `self`; the caller vouches for the tuple's format.
+        unsafe {
+            let mut econtext = (*self.estate).es_per_tuple_exprcontext;
+            if econtext.is_null() {
+                econtext = pg_sys::MakePerTupleExprContext(self.estate);
             }
+            pg_sys::ExecStoreHeapTuple(tuple, self.slot, false);
+            (*econtext).ecxt_scantuple = self.slot;
+            let old = pg_sys::MemoryContextSwitchTo((*econtext).ecxt_per_tuple_memory);
+            let mut isnull = false;
+            let d = match (*e).evalfunc {
+                Some(f) => f(e, econtext, &mut isnull),
+                None => pg_sys::Datum::null(),
+            };
+            pg_sys::MemoryContextSwitchTo(old);
+            pg_sys::MemoryContextReset((*econtext).ecxt_per_tuple_memory);
+            !isnull && d.value() & 0xff != 0
         }
     }
 }

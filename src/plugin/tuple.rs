@@ -2,12 +2,13 @@
 //!
 //! Values are read lazily, column by column, while the event is written. An unchanged
 //! out-of-line TOAST value is reported as such and never fetched (fetching it during decoding
-//! is unsafe: it may already be vacuumed away).
+//! is unsafe: it may already be vacuumed away). Byte layouts that need no server (numeric
+//! digits, varbit) are parsed by the core.
 
 use std::cell::UnsafeCell;
 use std::ffi::CStr;
 
-use cedar_cdc_core::encode::decimal::{Numeric, NumericKind};
+use cedar_cdc_core::encode::{bits, decimal::Numeric};
 use cedar_cdc_core::event::Row;
 use cedar_cdc_core::plan::types::{ColumnPlan, Elements, Extract, Value};
 use pgrx::pg_sys;
@@ -19,10 +20,22 @@ use pgrx::varlena::{
 pub struct AttrInfo {
     /// `attlen == -1`: the value may be TOASTed.
     pub varlena: bool,
-    /// Output function, for columns written from their text form.
+    /// Output function, for columns written from their text form (its state lives in the
+    /// relation entry's memory context).
     pub out: Option<Box<UnsafeCell<pg_sys::FmgrInfo>>>,
     /// Element type facts, for arrays.
     pub elem: Option<Box<ElemInfo>>,
+}
+
+impl AttrInfo {
+    /// An attribute that is not read (dropped, generated, not listed or unsupported).
+    pub fn skipped(attlen: i16) -> Self {
+        AttrInfo {
+            varlena: attlen == -1,
+            out: None,
+            elem: None,
+        }
+    }
 }
 
 /// What deconstructing an array needs about its element type.
@@ -55,10 +68,13 @@ impl Elements for ArrayElems {
     }
 
     fn get(&self, i: usize) -> Value<'_> {
+        if i >= self.n {
+            return Value::Null;
+        }
         // SAFETY: i < n; the arrays were filled by deconstruct_array in this change's memory,
         // which outlives this value; `info` points into the cached relation entry.
         unsafe {
-            if i >= self.n || *self.nulls.add(i) {
+            if *self.nulls.add(i) {
                 return Value::Null;
             }
             datum_value(*self.datums.add(i), self.extract, None, &*self.info)
@@ -79,15 +95,18 @@ impl TupleBuf {
     /// # Safety
     /// `tuple` and `tupdesc` must be valid and belong together.
     pub unsafe fn deform(&mut self, tuple: pg_sys::HeapTuple, tupdesc: pg_sys::TupleDesc) {
-        let natts = (*tupdesc).natts as usize;
-        self.values.resize(natts, pg_sys::Datum::null());
-        self.nulls.resize(natts, true);
-        pg_sys::heap_deform_tuple(
-            tuple,
-            tupdesc,
-            self.values.as_mut_ptr(),
-            self.nulls.as_mut_ptr(),
-        );
+        // SAFETY: the caller vouches for the descriptor; the buffers hold natts entries.
+        unsafe {
+            let natts = (*tupdesc).natts as usize;
+            self.values.resize(natts, pg_sys::Datum::null());
+            self.nulls.resize(natts, true);
+            pg_sys::heap_deform_tuple(
+                tuple,
+                tupdesc,
+                self.values.as_mut_ptr(),
+                self.nulls.as_mut_ptr(),
+            );
+        }
     }
 
     /// A row view over the deformed values.
@@ -122,21 +141,34 @@ impl Row for TupleRow<'_> {
 }
 
 /// Whether a varlena datum is an on-disk TOAST pointer (an unchanged TOASTed value).
+///
+/// # Safety
+/// `d` must be a non-null varlena Datum.
 unsafe fn is_external_ondisk(d: pg_sys::Datum) -> bool {
     let p = d.cast_mut_ptr::<pg_sys::varlena>();
-    varatt_is_1b_e(p) && u32::from(vartag_external(p)) == pg_sys::vartag_external::VARTAG_ONDISK
+    // SAFETY: the caller vouches for a varlena; reading its header is always valid.
+    unsafe {
+        varatt_is_1b_e(p) && u32::from(vartag_external(p)) == pg_sys::vartag_external::VARTAG_ONDISK
+    }
 }
 
 /// The bytes of a varlena datum, detoasted (compressed or in-memory TOAST) as needed; a
 /// plain inline value is read in place.
+///
+/// # Safety
+/// `d` must be a non-null varlena Datum that is not an on-disk TOAST pointer.
 unsafe fn varlena_bytes<'a>(d: pg_sys::Datum) -> &'a [u8] {
     let mut p = d.cast_mut_ptr::<pg_sys::varlena>();
-    // VARATT_IS_EXTENDED: external (1-byte header with tag 0x01) or compressed (4-byte
-    // header with the compression bit).
-    if varatt_is_1b_e(p) || varatt_is_4b_c(p) {
-        p = pg_sys::pg_detoast_datum_packed(p);
+    // SAFETY: a valid varlena; detoasting allocates the copy in the per-change context, which
+    // outlives the returned slice's use.
+    unsafe {
+        // VARATT_IS_EXTENDED: external (1-byte header with tag 0x01) or compressed (4-byte
+        // header with the compression bit).
+        if varatt_is_1b_e(p) || varatt_is_4b_c(p) {
+            p = pg_sys::pg_detoast_datum_packed(p);
+        }
+        std::slice::from_raw_parts(vardata_any(p).cast(), varsize_any_exhdr(p))
     }
-    std::slice::from_raw_parts(vardata_any(p).cast(), varsize_any_exhdr(p))
 }
 
 /// Converts a non-null Datum into a [`Value`]. `element` is the element plan of an array.
@@ -149,7 +181,10 @@ pub unsafe fn datum_value<'a>(
     element: Option<&ColumnPlan>,
     attr: &'a AttrInfo,
 ) -> Value<'a> {
-    if attr.varlena && is_external_ondisk(d) {
+    // The caller vouches that `d` is a Datum of the type `ex` was planned for, so each
+    // pointer cast below matches its representation.
+    // SAFETY: a non-null varlena when `attr.varlena`.
+    if attr.varlena && unsafe { is_external_ondisk(d) } {
         return Value::UnchangedToast;
     }
     let v = d.value();
@@ -166,46 +201,51 @@ pub unsafe fn datum_value<'a>(
         Extract::Timestamp => Value::Timestamp(v as i64),
         Extract::TimestampTz => Value::TimestampTz(v as i64),
         Extract::TimeTz => {
-            let t = d.cast_mut_ptr::<pg_sys::TimeTzADT>();
-            Value::TimeTz((*t).time, (*t).zone)
+            // SAFETY: timetz is passed by reference to a TimeTzADT.
+            let t = unsafe { &*d.cast_mut_ptr::<pg_sys::TimeTzADT>() };
+            Value::TimeTz(t.time, t.zone)
         }
         Extract::Interval => {
-            let t = d.cast_mut_ptr::<pg_sys::Interval>();
+            // SAFETY: interval is passed by reference to an Interval.
+            let t = unsafe { &*d.cast_mut_ptr::<pg_sys::Interval>() };
             Value::Interval {
-                months: (*t).month,
-                days: (*t).day,
-                micros: (*t).time,
+                months: t.month,
+                days: t.day,
+                micros: t.time,
             }
         }
         Extract::Uuid => {
-            let mut u = [0u8; 16];
-            std::ptr::copy_nonoverlapping(d.cast_mut_ptr::<u8>(), u.as_mut_ptr(), 16);
-            Value::Uuid(u)
+            // SAFETY: uuid is passed by reference to 16 bytes.
+            Value::Uuid(unsafe { *d.cast_mut_ptr::<[u8; 16]>() })
         }
-        Extract::Numeric => numeric(varlena_bytes(d)),
-        Extract::Varlena => Value::Bytes(varlena_bytes(d)),
+        Extract::Numeric => {
+            // SAFETY: numeric is a varlena, not an on-disk TOAST pointer (checked above).
+            Numeric::from_disk(unsafe { varlena_bytes(d) }).map_or(Value::Null, Value::Numeric)
+        }
+        // SAFETY: a varlena type, not an on-disk TOAST pointer (checked above).
+        Extract::Varlena => Value::Bytes(unsafe { varlena_bytes(d) }),
         Extract::Text => match &attr.out {
             Some(f) => {
-                let s = pg_sys::OutputFunctionCall(f.get(), d);
-                Value::Bytes(CStr::from_ptr(s).to_bytes())
+                // SAFETY: the type's output function, looked up for this column; it returns
+                // a palloc'd C string in the per-change context.
+                let s = unsafe { CStr::from_ptr(pg_sys::OutputFunctionCall(f.get(), d)) };
+                Value::Bytes(s.to_bytes())
             }
             None => Value::Null,
         },
-        Extract::Bits => {
-            // VarBit: int32 bit_len, then the bits, first bit most significant.
-            let b = varlena_bytes(d);
-            if b.len() < 4 {
-                return Value::Null;
-            }
-            let len = i32::from_ne_bytes([b[0], b[1], b[2], b[3]]).max(0) as usize;
-            Value::Bits(len, &b[4..])
-        }
+        // SAFETY: varbit is a varlena, not an on-disk TOAST pointer (checked above).
+        Extract::Bits => match bits::split_varbit(unsafe { varlena_bytes(d) }) {
+            Some((len, b)) => Value::Bits(len, b),
+            None => Value::Null,
+        },
         Extract::Point => {
-            let p = d.cast_mut_ptr::<pg_sys::Point>();
-            Value::Point((*p).x, (*p).y)
+            // SAFETY: point is passed by reference to a Point.
+            let p = unsafe { &*d.cast_mut_ptr::<pg_sys::Point>() };
+            Value::Point(p.x, p.y)
         }
         Extract::Array => match (&attr.elem, element) {
-            (Some(e), Some(ep)) => array(d, e, ep.extract),
+            // SAFETY: an array of the planned element type.
+            (Some(e), Some(ep)) => unsafe { array(d, e, ep.extract) },
             _ => Value::Null,
         },
         Extract::Nothing => Value::Null,
@@ -213,78 +253,45 @@ pub unsafe fn datum_value<'a>(
 }
 
 /// Deconstructs an array (all dimensions, in storage order) into per-change memory.
+///
+/// # Safety
+/// `d` must be a non-null array Datum whose element type `e` describes.
 unsafe fn array<'a>(d: pg_sys::Datum, e: &'a ElemInfo, extract: Extract) -> Value<'a> {
-    let arr = pg_sys::pg_detoast_datum(d.cast_mut_ptr()) as *mut pg_sys::ArrayType;
     let mut datums: *mut pg_sys::Datum = std::ptr::null_mut();
     let mut nulls: *mut bool = std::ptr::null_mut();
     let mut n: i32 = 0;
-    pg_sys::deconstruct_array(
-        arr,
-        e.typid,
-        i32::from(e.len),
-        e.byval,
-        e.align,
-        &mut datums,
-        &mut nulls,
-        &mut n,
-    );
-    // ArrayType header: vl_len_, ndim, dataoffset, elemtype, then dims[ndim].
-    let ndim = (*arr).ndim;
-    let outer = (ndim > 1).then(|| {
-        let dims = (arr as *const u8).add(std::mem::size_of::<pg_sys::ArrayType>()) as *const i32;
-        (*dims).max(0) as usize
-    });
-    let elems = pg_sys::palloc(std::mem::size_of::<ArrayElems>()) as *mut ArrayElems;
-    elems.write(ArrayElems {
-        datums,
-        nulls,
-        n: n.max(0) as usize,
-        outer,
-        extract,
-        info: &e.info,
-    });
-    Value::Array(&*elems)
-}
-
-/// Reads numeric's on-disk form (`src/backend/utils/adt/numeric.c`: short, long and special
-/// headers; base-10000 digits).
-fn numeric(b: &[u8]) -> Value<'_> {
-    if b.len() < 2 {
-        return Value::Null;
-    }
-    let header = u16::from_ne_bytes([b[0], b[1]]);
-    const SIGN_MASK: u16 = 0xC000;
-    const NEG: u16 = 0x4000;
-    const SHORT: u16 = 0x8000;
-    const SPECIAL: u16 = 0xC000;
-    match header & SIGN_MASK {
-        SPECIAL => Value::Numeric(Numeric::special(match header & 0xF000 {
-            0xD000 => NumericKind::PosInf,
-            0xF000 => NumericKind::NegInf,
-            _ => NumericKind::NaN,
-        })),
-        SHORT => {
-            let negative = header & 0x2000 != 0;
-            let dscale = (header & 0x1F80) >> 7;
-            let weight = if header & 0x0040 != 0 {
-                (!0x003F_u16 | (header & 0x003F)) as i16
-            } else {
-                (header & 0x003F) as i16
-            };
-            Value::Numeric(Numeric::finite(negative, weight, dscale, &b[2..]))
-        }
-        sign => {
-            if b.len() < 4 {
-                return Value::Null;
-            }
-            let weight = i16::from_ne_bytes([b[2], b[3]]);
-            Value::Numeric(Numeric::finite(
-                sign == NEG,
-                weight,
-                header & 0x3FFF,
-                &b[4..],
-            ))
-        }
+    // SAFETY: the caller vouches for the array and its element type; everything allocated
+    // here lives in the per-change context, which outlives the value.
+    unsafe {
+        let arr = pg_sys::pg_detoast_datum(d.cast_mut_ptr()).cast::<pg_sys::ArrayType>();
+        pg_sys::deconstruct_array(
+            arr,
+            e.typid,
+            i32::from(e.len),
+            e.byval,
+            e.align,
+            &mut datums,
+            &mut nulls,
+            &mut n,
+        );
+        // ArrayType header: vl_len_, ndim, dataoffset, elemtype, then dims[ndim].
+        let outer = ((*arr).ndim > 1).then(|| {
+            let dims = arr
+                .cast::<u8>()
+                .add(std::mem::size_of::<pg_sys::ArrayType>())
+                .cast::<i32>();
+            (*dims).max(0) as usize
+        });
+        let elems = pg_sys::palloc(std::mem::size_of::<ArrayElems>()).cast::<ArrayElems>();
+        elems.write(ArrayElems {
+            datums,
+            nulls,
+            n: n.max(0) as usize,
+            outer,
+            extract,
+            info: &e.info,
+        });
+        Value::Array(&*elems)
     }
 }
 
@@ -301,16 +308,19 @@ pub unsafe fn with_toast_from(
 ) -> pg_sys::HeapTuple {
     let mut n = TupleBuf::default();
     let mut o = TupleBuf::default();
-    n.deform(new, desc);
-    o.deform(old, desc);
+    // SAFETY: the caller vouches that both tuples are of `desc`.
+    unsafe {
+        n.deform(new, desc);
+        o.deform(old, desc);
+    }
     let mut changed = false;
     for i in 0..n.values.len() {
         let varlena = attrs.get(i).is_some_and(|a| a.varlena);
         if varlena
             && !n.nulls[i]
-            && is_external_ondisk(n.values[i])
             && !o.nulls[i]
-            && !is_external_ondisk(o.values[i])
+            // SAFETY: non-null values of a varlena attribute.
+            && unsafe { is_external_ondisk(n.values[i]) && !is_external_ondisk(o.values[i]) }
         {
             n.values[i] = o.values[i];
             changed = true;
@@ -319,5 +329,6 @@ pub unsafe fn with_toast_from(
     if !changed {
         return new;
     }
-    pg_sys::heap_form_tuple(desc, n.values.as_mut_ptr(), n.nulls.as_mut_ptr())
+    // SAFETY: values and nulls hold one entry per attribute of `desc`.
+    unsafe { pg_sys::heap_form_tuple(desc, n.values.as_mut_ptr(), n.nulls.as_mut_ptr()) }
 }

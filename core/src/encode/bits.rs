@@ -20,6 +20,13 @@ pub fn to_le_bytes(bit_len: usize, data: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Splits a `varbit` datum's bytes (after the varlena header: an `int32` bit count in the
+/// server's byte order, then the bits) into its bit count and bits; `None` when too short.
+pub fn split_varbit(b: &[u8]) -> Option<(usize, &[u8])> {
+    let len: [u8; 4] = b.get(..4)?.try_into().ok()?;
+    Some((i32::from_ne_bytes(len).max(0) as usize, &b[4..]))
+}
+
 /// The same from a string of '0'/'1' characters (used for literal defaults).
 pub fn from_str(s: &str) -> Option<Vec<u8>> {
     let bits = s.as_bytes();
@@ -37,6 +44,15 @@ pub fn from_str(s: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varbit_storage() {
+        let mut b = 10i32.to_ne_bytes().to_vec();
+        b.extend([0b1010_0000, 0b0100_0000]);
+        assert_eq!(split_varbit(&b), Some((10, &b[4..])));
+        assert_eq!(split_varbit(&b[..3]), None);
+        assert_eq!(split_varbit(&(-1i32).to_ne_bytes()), Some((0, &[][..])));
+    }
 
     #[test]
     fn matches_debezium() {

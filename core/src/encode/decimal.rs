@@ -50,6 +50,39 @@ impl<'a> Numeric<'a> {
         }
     }
 
+    /// Reads numeric's on-disk form, the bytes after the varlena header
+    /// (`src/backend/utils/adt/numeric.c`: a short, long or special header, then base-10000
+    /// digits); `None` when the bytes are too short for their header.
+    pub fn from_disk(b: &'a [u8]) -> Option<Self> {
+        const SIGN_MASK: u16 = 0xC000;
+        const NEG: u16 = 0x4000;
+        const SHORT: u16 = 0x8000;
+        const SPECIAL: u16 = 0xC000;
+        let header = u16::from_ne_bytes([*b.first()?, *b.get(1)?]);
+        Some(match header & SIGN_MASK {
+            SPECIAL => Numeric::special(match header & 0xF000 {
+                0xD000 => NumericKind::PosInf,
+                0xF000 => NumericKind::NegInf,
+                _ => NumericKind::NaN,
+            }),
+            SHORT => {
+                let negative = header & 0x2000 != 0;
+                let dscale = (header & 0x1F80) >> 7;
+                // A 7-bit two's complement weight.
+                let weight = if header & 0x0040 != 0 {
+                    (!0x003F_u16 | (header & 0x003F)) as i16
+                } else {
+                    (header & 0x003F) as i16
+                };
+                Numeric::finite(negative, weight, dscale, &b[2..])
+            }
+            sign => {
+                let weight = i16::from_ne_bytes([*b.get(2)?, *b.get(3)?]);
+                Numeric::finite(sign == NEG, weight, header & 0x3FFF, &b[4..])
+            }
+        })
+    }
+
     fn ndigits(&self) -> usize {
         self.digits.len() / 2
     }
@@ -360,6 +393,49 @@ impl BigInt {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    /// Bytes of a numeric in on-disk form, with a header and native-endian digits.
+    fn disk(header: &[u16], digits: &[u16]) -> Vec<u8> {
+        header
+            .iter()
+            .chain(digits)
+            .flat_map(|d| d.to_ne_bytes())
+            .collect()
+    }
+
+    #[test]
+    fn on_disk_forms() {
+        // Short form: -12.5 is digits [12, 5000], weight 0, dscale 1, sign bit 0x2000.
+        let b = disk(&[0x8000 | 0x2000 | (1 << 7)], &[12, 5000]);
+        let n = Numeric::from_disk(&b).unwrap();
+        assert_eq!(
+            (n.kind, n.negative, n.weight, n.dscale),
+            (NumericKind::Finite, true, 0, 1)
+        );
+        assert_eq!(n.ndigits(), 2);
+        // Short form with a negative weight: 0.0001 is [1] at weight -1.
+        let b = disk(&[0x8000 | (4 << 7) | 0x0040 | 0x003F], &[1]);
+        assert_eq!(Numeric::from_disk(&b).unwrap().weight, -1);
+        // Long form: sign word then weight.
+        let b = disk(&[0x4000 | 3, 2], &[1, 2, 3]);
+        let n = Numeric::from_disk(&b).unwrap();
+        assert_eq!(
+            (n.negative, n.weight, n.dscale, n.ndigits()),
+            (true, 2, 3, 3)
+        );
+        for (h, k) in [
+            (0xC000, NumericKind::NaN),
+            (0xD000, NumericKind::PosInf),
+            (0xF000, NumericKind::NegInf),
+        ] {
+            assert_eq!(Numeric::from_disk(&disk(&[h], &[])).unwrap().kind, k);
+        }
+        assert!(Numeric::from_disk(&[0x80]).is_none());
+        assert!(
+            Numeric::from_disk(&disk(&[0x0000], &[])).is_none(),
+            "long form needs a weight"
+        );
+    }
 
     /// Builds a numeric the way PostgreSQL stores it, from its text.
     pub(crate) fn num(s: &str) -> (Vec<u8>, bool, i16, u16) {

@@ -1,0 +1,182 @@
+//! Plugin state, split as pgoutput splits it: what lives for the decoding session
+//! ([`Session`], like `PGOutputData`) and what lives for one transaction ([`TxnState`], like
+//! `PGOutputTxnData`), plus the memory contexts they use.
+//!
+//! The state hangs off `ctx->output_plugin_private` and is freed by a reset callback on
+//! `ctx->context`, because PostgreSQL skips `shutdown_cb` when a SQL decoding call fails.
+
+use std::cell::Cell;
+
+use cedar_cdc_core::event::{self, TxMeta, Txn};
+use pgrx::pg_sys;
+
+use super::output::StringInfoOut;
+use super::relcache::RelCache;
+use super::tuple::TupleBuf;
+
+/// Everything of one decoding session.
+pub struct State {
+    pub session: Session,
+    pub txn: TxnState,
+}
+
+/// What lives as long as the decoding session.
+pub struct Session {
+    /// Options and the constant parts of every record.
+    pub dbz: event::Session,
+    pub rels: RelCache,
+    /// Per-change memory, reset after every change.
+    pub change_cxt: pg_sys::MemoryContext,
+    /// What the last transaction Debezium saw leaves to the next.
+    pub last: LastCommit,
+    /// Reused between changes: the deformed rows and the record scratch buffer.
+    pub new: TupleBuf,
+    pub old: TupleBuf,
+    pub scratch: Vec<u8>,
+}
+
+/// Facts of the last transaction Debezium saw.
+#[derive(Default)]
+pub struct LastCommit {
+    /// Its end LSN, or a later non-transactional message's LSN (Debezium's `sequence[0]`).
+    pub lsn: Option<u64>,
+    /// Its commit time, which non-transactional messages keep.
+    pub time: i64,
+    /// Its origin and origin LSN: Debezium clears them only at BEGIN, so non-transactional
+    /// messages keep them too.
+    pub origin: Option<String>,
+    pub origin_lsn: Option<u64>,
+}
+
+/// What lives for the transaction being decoded.
+#[derive(Default)]
+pub struct TxnState {
+    pub txn: Txn,
+    /// The BEGIN record was written.
+    pub began: bool,
+    /// Left out whole by the `origin` option.
+    pub skip: bool,
+    /// Holds something pgoutput would send, so Debezium sees the transaction.
+    pub visible: bool,
+    pub meta: TxMeta,
+    /// Messages written.
+    pub emitted: u64,
+}
+
+/// The decoding context of the current callback.
+#[derive(Clone, Copy)]
+pub struct Ctx(*mut pg_sys::LogicalDecodingContext);
+
+impl Ctx {
+    /// # Safety
+    /// `ctx` is the decoding context PostgreSQL passed to the running callback.
+    pub unsafe fn from_raw(ctx: *mut pg_sys::LogicalDecodingContext) -> Self {
+        Ctx(ctx)
+    }
+
+    pub fn as_ptr(self) -> *mut pg_sys::LogicalDecodingContext {
+        self.0
+    }
+
+    /// The plugin state that `startup` stored.
+    ///
+    /// # Safety
+    /// No other reference to the state may be alive (each callback takes it once).
+    pub unsafe fn state<'a>(self) -> &'a mut State {
+        // SAFETY: startup stored a leaked `Box<State>` here, freed only with the context;
+        // the caller holds the only reference.
+        unsafe { &mut *(*self.0).output_plugin_private.cast::<State>() }
+    }
+
+    /// Writes one output message, encoded straight into `ctx->out`.
+    pub fn write(self, f: impl FnOnce(&mut StringInfoOut)) {
+        // SAFETY: a decoding context inside its callback, which may write messages; `out` is
+        // its live output buffer until OutputPluginWrite hands it over.
+        unsafe {
+            pg_sys::OutputPluginPrepareWrite(self.0, true);
+            f(&mut StringInfoOut::new((*self.0).out));
+            pg_sys::OutputPluginWrite(self.0, true);
+        }
+    }
+}
+
+impl TxnState {
+    /// Marks the transaction seen by Debezium and, with `provide.transaction.metadata`,
+    /// writes its BEGIN record before its first event. pgoutput sends BEGIN lazily, with the
+    /// position of the first change it sends, which becomes the BEGIN record's id.
+    pub fn ensure_begin(
+        &mut self,
+        ctx: Ctx,
+        dbz: &event::Session,
+        lsn: u64,
+        scratch: &mut Vec<u8>,
+    ) {
+        self.visible = true;
+        if self.began || !dbz.cfg.provide_transaction_metadata {
+            return;
+        }
+        self.began = true;
+        ctx.write(|o| dbz.write_begin(o, &self.txn, lsn, scratch));
+        self.emitted += 1;
+    }
+}
+
+/// A memory context owned by a Rust value: deleted when the value is dropped, unless
+/// PostgreSQL already deleted it with its parent, which the context reports to its owner
+/// through a reset callback (so no flag stands in for ownership).
+pub struct OwnedContext {
+    /// Null once the context is gone; boxed so the callback's pointer to it stays valid.
+    cxt: Box<Cell<pg_sys::MemoryContext>>,
+}
+
+#[pgrx::pg_guard]
+unsafe extern "C-unwind" fn context_gone(arg: *mut std::ffi::c_void) {
+    // SAFETY: `arg` is the owner's boxed cell, alive while the context is (the owner deletes
+    // the context before it frees the cell).
+    unsafe { (*arg.cast::<Cell<pg_sys::MemoryContext>>()).set(std::ptr::null_mut()) }
+}
+
+impl OwnedContext {
+    /// A new context under `parent`, named `name`.
+    pub fn new(parent: pg_sys::MemoryContext, name: &'static std::ffi::CStr) -> Self {
+        // SAFETY: `parent` is a live context (the caller's); sizes are AllocSet's small
+        // defaults; the callback struct lives in the new context, as long as it does.
+        unsafe {
+            let cxt = pg_sys::AllocSetContextCreateInternal(
+                parent,
+                name.as_ptr(),
+                0,
+                1024,
+                8 * 1024 * 1024,
+            );
+            let owned = OwnedContext {
+                cxt: Box::new(Cell::new(cxt)),
+            };
+            let cb = pg_sys::MemoryContextAllocZero(
+                cxt,
+                std::mem::size_of::<pg_sys::MemoryContextCallback>(),
+            )
+            .cast::<pg_sys::MemoryContextCallback>();
+            (*cb).func = Some(context_gone);
+            (*cb).arg = std::ptr::from_ref::<Cell<_>>(&owned.cxt).cast_mut().cast();
+            pg_sys::MemoryContextRegisterResetCallback(cxt, cb);
+            owned
+        }
+    }
+
+    /// The context (valid while this value lives and its parent does).
+    pub fn get(&self) -> pg_sys::MemoryContext {
+        self.cxt.get()
+    }
+}
+
+impl Drop for OwnedContext {
+    fn drop(&mut self) {
+        let cxt = self.cxt.get();
+        if !cxt.is_null() {
+            // SAFETY: the context still exists (its callback has not fired) and nothing else
+            // deletes it.
+            unsafe { pg_sys::MemoryContextDelete(cxt) }
+        }
+    }
+}
