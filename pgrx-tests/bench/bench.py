@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent.parent
-RUN_DIR = Path(os.environ.get("CEDAR_RUN", "/tmp/cedar_cdc"))
+sys.path.insert(0, str(HERE.parent / "lib"))
+import pgtest  # noqa: E402
 
 # (label, slot, plugin, binary, options); the slot is created once per plugin.
 CONFIGS = [
@@ -48,12 +48,7 @@ SLOTS = {"pgo": "pgoutput", "td": "test_decoding", "w2j": "wal2json", "dbufs": "
          "cedar": "cedar_cdc"}
 
 
-def psql(port: int, sql: str, db: str = "postgres") -> str:
-    p = subprocess.run(["psql", "-X", "-Atq", "-v", "ON_ERROR_STOP=1", "-h", str(RUN_DIR), "-p", str(port),
-                        "-U", "postgres", "-d", db, "-c", sql], capture_output=True, text=True)
-    if p.returncode:
-        sys.exit(f"psql failed: {sql[:200]}\n{p.stderr}")
-    return p.stdout.strip()
+psql = pgtest.query
 
 
 def proc_stats(pid: int) -> tuple[float, int]:
@@ -84,9 +79,8 @@ def sql_run(port: int, db: str, slot: str, binary: bool, opts: list[str], upto: 
         f"SELECT count(*), coalesce(sum(octet_length(data)), 0) FROM {fn}('{slot}', '{upto}', NULL{variadic});\n"
         "SELECT clock_timestamp();\n"
     )
-    p = subprocess.Popen(["psql", "-X", "-Atq", "-v", "ON_ERROR_STOP=1", "-h", str(RUN_DIR), "-p", str(port),
-                          "-U", "postgres", "-d", db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    p = subprocess.Popen(pgtest.psql_argv(port, db) + ["-Atq", "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     p.stdin.write("SELECT pg_backend_pid();\n")
     p.stdin.flush()
     pid = int(p.stdout.readline())
@@ -110,8 +104,8 @@ def stream_run(port: int, db: str, slot: str, opts: list[str], upto: str) -> dic
     """One decode through the streaming protocol: pg_recvlogical on a copy of the slot."""
     copy = f"{slot}_copy"
     psql(port, f"SELECT pg_copy_logical_replication_slot('{slot}', '{copy}', false)", db)
-    cmd = ["pg_recvlogical", "-h", str(RUN_DIR), "-p", str(port), "-U", "postgres", "-d", db, "-S", copy,
-           "--start", "--endpos", upto, "-f", "/dev/null", "--no-loop"]
+    cmd = pgtest.recvlogical_argv(port, db) + ["-S", copy, "--start", "--endpos", upto, "-f", "/dev/null",
+                                               "--no-loop"]
     for i in range(0, len(opts), 2):
         cmd += ["-o", f"{opts[i]}={opts[i + 1]}"]
     t0 = time.monotonic()
@@ -136,9 +130,7 @@ def stream_run(port: int, db: str, slot: str, opts: list[str], upto: str) -> dic
 
 def psql_file(port: int, path: Path, db: str) -> None:
     """Runs a SQL file (which may `\\ir` others, such as the shared lineitem schema)."""
-    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(RUN_DIR), "-p", str(port),
-                    "-U", "postgres", "-d", db, "-c", "SET client_min_messages = warning", "-f", str(path)],
-                   check=True, stdout=subprocess.DEVNULL)
+    pgtest.psql(port, "-q", "-c", "SET client_min_messages = warning", "-f", str(path), db=db)
 
 
 def main() -> int:
@@ -208,4 +200,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except pgtest.PsqlError as e:
+        sys.exit(str(e))

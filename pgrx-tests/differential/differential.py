@@ -19,7 +19,6 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,10 +29,12 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "lib"))
 
 import cedar  # noqa: E402
 import compare as C  # noqa: E402
 import pgoutput as P  # noqa: E402
+import pgtest  # noqa: E402
 from workload import Workload, WorkloadError, run_workload  # noqa: E402
 
 PREFIX = "srv"
@@ -113,18 +114,13 @@ class SeedResult:
 # psql
 
 
-def psql_argv(cfg: Cfg, db: str) -> list[str]:
-    return ["psql", "-X", "-h", cfg.host, "-p", str(cfg.port), "-U", cfg.user, "-d", db]
-
-
 def psql(cfg: Cfg, db: str, sql: str, *, csv_out: bool = False, gucs: str = "") -> str:
-    env = dict(os.environ)
-    env["PGOPTIONS"] = gucs or "-c TimeZone=UTC"
-    args = psql_argv(cfg, db) + ["-v", "ON_ERROR_STOP=1", "-q", "-t"] + (["--csv"] if csv_out else ["-A"])
-    p = subprocess.run(args, input=sql, capture_output=True, text=True, encoding="utf-8", env=env)
-    if p.returncode != 0:
-        raise RuntimeError(f"psql -d {db} failed: {p.stderr.strip()}\nSQL: {sql[:400]}")
-    return p.stdout
+    """Runs sql (on psql's standard input) in db; its output."""
+    try:
+        return pgtest.psql(cfg.port, "-q", "-t", "--csv" if csv_out else "-A", db=db, host=cfg.host,
+                           user=cfg.user, input=sql, env={"PGOPTIONS": gucs or "-c TimeZone=UTC"}).stdout
+    except pgtest.PsqlError as e:
+        raise RuntimeError(f"psql -d {db} failed: {e.stderr.strip()}\nSQL: {sql[:400]}") from None
 
 
 def sql_lit(s: str) -> str:
@@ -234,7 +230,7 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
         for n, plugin in (("pgo1", "pgoutput"), ("pgo2", "pgoutput"), ("cedar", "cedar_cdc")):
             psql(cfg, db, f"SELECT pg_create_logical_replication_slot('{slots[n]}', '{plugin}')")
         with open(seed_dir / "workload.sql", "w", encoding="utf-8") as log:
-            coverage = run_workload(w, psql_argv(cfg, db), log)
+            coverage = run_workload(w, pgtest.psql_argv(cfg.port, db, host=cfg.host, user=cfg.user), log)
         pk = {int(oid): json.loads(cols) for oid, cols in
               (line.split("|", 1) for line in psql(cfg, db, KEY_QUERY).splitlines() if line.strip())}
         t_read = time.monotonic()

@@ -22,20 +22,17 @@ import argparse
 import os
 import subprocess
 import sys
-import threading
 import time
+from pathlib import Path
 
-RUN_DIR = os.environ.get("CEDAR_RUN", "/tmp/cedar_cdc")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+import pgtest  # noqa: E402
+
 PLUGINS = [("cedar_cdc", "mem_cedar", []),
            ("pgoutput", "mem_pgoutput", ["-o", "proto_version=1", "-o", "publication_names=mem_pub"])]
 
 
-def psql(port: int, sql: str) -> str:
-    p = subprocess.run(["psql", "-X", "-Atq", "-v", "ON_ERROR_STOP=1", "-h", RUN_DIR, "-p", str(port),
-                        "-U", "postgres", "-d", "postgres", "-c", sql], capture_output=True, text=True)
-    if p.returncode:
-        sys.exit(f"psql failed: {sql[:200]}\n{p.stderr}")
-    return p.stdout.strip()
+psql = pgtest.query
 
 
 def rss_anon_kb(pid: int) -> int | None:
@@ -54,9 +51,9 @@ def stream(port: int, slot: str, opts: list[str], start: str, end: str) -> dict:
     app = f"mem_{slot}"
     env = dict(os.environ, PGAPPNAME=app)
     t0 = time.monotonic()
-    proc = subprocess.Popen(["pg_recvlogical", "-h", RUN_DIR, "-p", str(port), "-U", "postgres",
-                             "-d", "postgres", "-S", slot, "--start", "-I", start, "-E", end,
-                             "-f", "/dev/null", *opts], env=env, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(pgtest.recvlogical_argv(port) + ["-S", slot, "--start", "-I", start, "-E", end,
+                                                             "-f", "/dev/null", *opts],
+                            env=env, stderr=subprocess.PIPE, text=True)
     pid = None
     while pid is None and proc.poll() is None:
         out = psql(port, f"SELECT pid FROM pg_stat_replication WHERE application_name = '{app}'")
@@ -139,4 +136,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except pgtest.PsqlError as e:
+        sys.exit(str(e))

@@ -21,25 +21,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
+from pathlib import Path
 
-HOST = "/tmp/cedar_cdc"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lib"))
+import pgtest  # noqa: E402
+
 SEED_ROWS = 200
 
 
-def psql(port: int, sql: str, *, check: bool = True) -> subprocess.CompletedProcess:
-    p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", HOST,
-                        "-p", str(port), "-U", "postgres", "-d", "postgres", "-c", sql],
-                       capture_output=True, text=True)
-    if check and p.returncode != 0:
-        sys.exit(f"psql (port {port}) failed: {sql}\n{p.stderr}")
-    return p
-
-
-def q(port: int, sql: str) -> str:
-    return psql(port, sql).stdout.strip()
+q = pgtest.query
 
 
 def wait_for(what: str, cond, timeout: float = 60.0) -> None:
@@ -67,29 +59,29 @@ def main() -> None:
     schema = open(a.schema).read()
 
     # The source: pgoutput only, like a managed service.
-    r = psql(src, "SELECT pg_create_logical_replication_slot('probe', 'cedar_cdc')", check=False)
+    r = pgtest.psql(src, "-c", "SELECT pg_create_logical_replication_slot('probe', 'cedar_cdc')", check=False)
     check(r.returncode != 0 and "may not be used as an output plugin" in r.stderr,
           "the source refuses cedar_cdc as an output plugin (only pgoutput is allowed)")
-    psql(src, schema)
-    psql(src, f"""INSERT INTO lineitem (lineitem_id, transaction_id, product_id, quantity, unit_price,
+    q(src, schema)
+    q(src, f"""INSERT INTO lineitem (lineitem_id, transaction_id, product_id, quantity, unit_price,
                   discount, tax_rate, created_at, transaction_date, status, notes)
                   SELECT g, 1000 + g / 4, 2000 + g % 50, 1 + g % 7, 9.99 + g, g % 3, 8.25,
                          '2024-10-15 09:30:00+00'::timestamptz + g * interval '1 minute',
                          '2024-10-15', 'active', 'seed ' || g
                   FROM generate_series(1, {SEED_ROWS}) g""")
-    psql(src, "CREATE PUBLICATION src_pub FOR TABLE lineitem")
+    q(src, "CREATE PUBLICATION src_pub FOR TABLE lineitem")
 
     # The subscriber: the same table, full before images, the extension and a cedar_cdc slot
     # (created with the helpers) before the subscription, so the initial copy is captured.
-    psql(sub, schema)
-    psql(sub, "ALTER TABLE lineitem REPLICA IDENTITY FULL")
-    psql(sub, "CREATE TABLE local_note (id int PRIMARY KEY, note text)")
-    psql(sub, "CREATE EXTENSION cedar_cdc")
+    q(sub, schema)
+    q(sub, "ALTER TABLE lineitem REPLICA IDENTITY FULL")
+    q(sub, "CREATE TABLE local_note (id int PRIMARY KEY, note text)")
+    q(sub, "CREATE EXTENSION cedar_cdc")
     bad = [r for r in q(sub, "SELECT item || ': ' || status FROM cedar_cdc.check_prerequisites()")
            .splitlines() if not r.endswith(": ok")]
     check(not bad, f"subscriber prerequisites hold {bad}")
     q(sub, "SELECT slot_name FROM cedar_cdc.create_slot('sub_cdc')")
-    psql(sub, f"CREATE SUBSCRIPTION sub CONNECTION 'host=127.0.0.1 port={src} dbname=postgres "
+    q(sub, f"CREATE SUBSCRIPTION sub CONNECTION 'host=127.0.0.1 port={src} dbname=postgres "
               "user=postgres' PUBLICATION src_pub")
     wait_for("the initial copy", lambda: q(
         sub, "SELECT count(*) = 0 FROM pg_subscription_rel WHERE srsubstate <> 'r'") == "t"
@@ -110,7 +102,7 @@ def main() -> None:
     ]
     commits = []
     for _, sql in workload:
-        psql(src, sql)
+        q(src, sql)
         commits.append(q(src, "SELECT (extract(epoch FROM (pg_last_committed_xact()).timestamp)"
                               " * 1000000)::bigint"))
     src_lsn = q(src, "SELECT pg_current_wal_lsn()")
@@ -123,7 +115,7 @@ def main() -> None:
     remote_lsn = q(sub, "SELECT remote_lsn - '0/0' FROM pg_replication_origin_status"
                         f" WHERE external_id = '{apply_origin}'")
     # A local change on the subscriber.
-    psql(sub, "INSERT INTO local_note VALUES (1, 'made on the subscriber')")
+    q(sub, "INSERT INTO local_note VALUES (1, 'made on the subscriber')")
 
     def events(*opts: str) -> list[dict]:
         o = ", ".join("'" + x.replace("'", "''") + "'" for x in ("schemas.enable", "false") + opts)
@@ -189,7 +181,7 @@ def main() -> None:
     check(q(sub, "SELECT lag_bytes < 1024 FROM cedar_cdc.slot_health('sub_cdc')") == "t",
           "slot_health: the slot has caught up")
 
-    psql(sub, "DROP SUBSCRIPTION sub")
+    q(sub, "DROP SUBSCRIPTION sub")
     q(sub, "SELECT cedar_cdc.drop_slot('sub_cdc')")
     if failures:
         sys.exit(f"{len(failures)} subscriber check(s) failed")
@@ -197,4 +189,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except pgtest.PsqlError as e:
+        sys.exit(str(e))
