@@ -39,6 +39,9 @@ from pathlib import Path
 from typing import Callable, Optional, Union
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "lib"))
+import pgtest  # noqa: E402
+
 JAVA_SOURCE = HERE / "debezium" / "DebeziumCapture.java"
 LOG4J_CONFIG = HERE / "debezium" / "log4j2.properties"
 
@@ -148,12 +151,14 @@ class Conn:
         return dataclasses.replace(self, dbname=dbname)
 
     def psql(self, *args: str, what: str) -> str:
-        env = dict(os.environ)
-        if self.password is not None:
-            env["PGPASSWORD"] = self.password
-        cmd = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", self.host,
-               "-p", str(self.port), "-U", self.user, "-d", self.dbname, *args]
-        return _run(cmd, what=what, env=env)
+        env = {"PGPASSWORD": self.password} if self.password is not None else None
+        try:
+            return pgtest.psql(self.port, "-q", "-A", "-t", *args, db=self.dbname, host=self.host,
+                               user=self.user, env=env, what=what).stdout
+        except pgtest.PsqlError as e:
+            raise CaptureError(str(e)) from None
+        except FileNotFoundError as e:
+            raise CaptureError(f"{what}: {e}") from None
 
     def sql(self, sql: str, what: Optional[str] = None) -> str:
         return self.psql("-c", sql, what=what or sql)
@@ -162,9 +167,9 @@ class Conn:
         return self.psql("-f", str(path), what=f"psql -f {path} (database {self.dbname})")
 
 
-def _run(cmd: list[str], what: str, env: Optional[dict] = None) -> str:
+def _run(cmd: list[str], what: str) -> str:
     try:
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env)
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     except FileNotFoundError as e:
         raise CaptureError(f"{what}: {e}") from None
     if p.returncode != 0:
@@ -322,46 +327,6 @@ def load_jsonl(path: Union[str, Path]) -> list[dict]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-# --------------------------------------------------------------------------- throwaway cluster
-
-class TempCluster:
-    """A throwaway PostgreSQL cluster (wal_level=logical, trust auth) for standalone runs.
-
-    As root the server runs as user postgres (initdb refuses root).
-    """
-
-    def __init__(self, port: int = 55432, bindir: str = "/usr/lib/postgresql/15/bin"):
-        self.port, self.bindir = port, Path(bindir)
-        self.dir: Optional[Path] = None
-
-    def _as_owner(self, *cmd: str) -> list[str]:
-        return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else list(cmd)
-
-    def __enter__(self) -> Conn:
-        self.dir = Path(tempfile.mkdtemp(prefix="cedar_conformance_pg."))
-        data = self.dir / "data"
-        if os.geteuid() == 0:
-            shutil.chown(self.dir, "postgres")
-        _run(self._as_owner(str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres",
-                            "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"), what="initdb")
-        with open(data / "postgresql.conf", "a") as conf:
-            conf.write(f"\nport = {self.port}\nlisten_addresses = '127.0.0.1'\n"
-                       f"unix_socket_directories = '{self.dir}'\nwal_level = logical\n"
-                       "max_replication_slots = 20\nmax_wal_senders = 20\nfsync = off\n")
-        _run(self._as_owner(str(self.bindir / "pg_ctl"), "-D", str(data), "-l",
-                            str(self.dir / "server.log"), "-w", "start"), what="pg_ctl start")
-        return Conn(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres")
-
-    def __exit__(self, *exc) -> None:
-        if self.dir is None:
-            return
-        try:
-            _run(self._as_owner(str(self.bindir / "pg_ctl"), "-D", str(self.dir / "data"),
-                                "-m", "fast", "-w", "stop"), what="pg_ctl stop")
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-
 # --------------------------------------------------------------------------- CLI
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -377,8 +342,10 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="SQL file run in the case database once Debezium streams, before the workload")
     ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT)
     ap.add_argument("--temp-cluster", action="store_true",
-                    help="run against a throwaway cluster (initdb/pg_ctl from --pg-bin, port --port)")
-    ap.add_argument("--pg-bin", default="/usr/lib/postgresql/15/bin")
+                    help="run against a throwaway cluster $CEDAR_RUN/debezium from lib/cluster.sh "
+                         "(port --port)")
+    ap.add_argument("--pg-bin", help="with --temp-cluster: initdb/pg_ctl from here "
+                                     "(default $PGBIN, else PostgreSQL 15's)")
     args = ap.parse_args(argv)
     out = args.out or args.case_dir / "debezium.jsonl"
 
@@ -391,11 +358,13 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     try:
         if args.temp_cluster:
-            with TempCluster(port=args.port, bindir=args.pg_bin) as conn:
-                go(conn)
+            if args.pg_bin:
+                os.environ["PGBIN"] = args.pg_bin
+            with pgtest.Cluster("debezium", args.port):
+                go(Conn(host="127.0.0.1", port=args.port, user=pgtest.USER, dbname="postgres"))
         else:
             go(Conn(args.host, args.port, args.user, args.dbname, os.environ.get("PGPASSWORD")))
-    except CaptureError as e:
+    except (CaptureError, pgtest.ClusterError) as e:
         print(f"run_debezium: {e}", file=sys.stderr)
         return 1
     return 0
