@@ -5,7 +5,7 @@ For every case directory (setup.sql, workload.sql, optional debezium.properties)
 Debezium (pgoutput, embedded engine), creates a cedar_cdc slot once Debezium streams, runs the
 workload, and then reads the cedar_cdc slot in its `record` output format twice (with and
 without schemas). Topic, key and value of every record must be identical to Debezium's, except
-the processing-time fields and source.version (see compare.py).
+the processing-time fields and source.version (see masked_compare.py).
 
 The case's debezium.properties are given to both: connector-only properties (connection,
 slot, publication, snapshot) go to Debezium alone, every other property is passed to cedar_cdc
@@ -25,7 +25,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from compare import compare, strip_sentinel  # noqa: E402
+from masked_compare import compare, strip_sentinel  # noqa: E402
 from run_debezium import DEFAULT_TOPIC_PREFIX, CaptureError, Conn, capture_case, cache_dir  # noqa: E402
 
 CEDAR_SLOT = "cedar_conformance"

@@ -5,7 +5,7 @@ cedar_cdc must describe the same transactions, changes, columns, values and old 
 Per seed: a fresh database, a random schema (workload.py), `CREATE PUBLICATION p FOR ALL TABLES`,
 three slots created before the workload (pgoutput for proto 1, pgoutput for proto 2 with
 streaming, cedar_cdc), a random concurrent workload over several connections, then every slot is
-read once and compared (compare.py). Differences are printed one per line and fail the run.
+read once and compared (expected_events.py). Differences are printed one per line and fail the run.
 
 Usage:
   differential.py --port PORT [--seeds 1-6] [--jobs 2] [--conns 3] [--steps 300]
@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "lib"))
 
 import cedar  # noqa: E402
-import compare as C  # noqa: E402
+import expected_events as C  # noqa: E402
 import pgoutput as P  # noqa: E402
 import pgtest  # noqa: E402
 from workload import Workload, WorkloadError, run_workload  # noqa: E402

@@ -1,4 +1,4 @@
-"""Unit tests for compare.py (masking and comparison); run: python3 -m unittest (in this directory).
+"""Unit tests for masked_compare.py (masking and comparison); run: python3 -m unittest (in this directory).
 
 testdata/reference_examples.json holds records captured from Debezium 3.6.3 (copied from
 shared/reference/debezium-capture/examples.json).
@@ -8,7 +8,7 @@ import json
 import unittest
 from pathlib import Path
 
-from compare import MASK, compare, mask, strip_sentinel
+from masked_compare import MASK, compare, mask, strip_sentinel
 
 EX = json.loads((Path(__file__).parent / "testdata" / "reference_examples.json").read_text())
 M = MASK

@@ -14,7 +14,7 @@ Masking works on the text with patterns anchored on JSON structure (an unescaped
 structural in JSON), so key order, number formatting and escaping are still compared exactly.
 The commit-time "ts_ms" of transaction BEGIN/END records and source.ts_* are not masked.
 
-CLI: compare.py EXPECTED.jsonl ACTUAL.jsonl [--max N]
+CLI: masked_compare.py EXPECTED.jsonl ACTUAL.jsonl [--max N]
      (exit 1 and print the first N (default 50) differences if they differ)
 """
 

@@ -8,7 +8,7 @@ import json
 import unittest
 
 import cedar
-import compare as C
+import expected_events as C
 import pgoutput as P
 from test_pgoutput import begin, commit, delete, insert, message, relation, rows, truncate, update
 
