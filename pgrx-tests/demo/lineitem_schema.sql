@@ -1,4 +1,5 @@
 -- The lineitem table of the CedarDB + Debezium replication guide (from the benchmark workload).
+-- regress/sql/lineitem.sql repeats it on purpose: a pg_regress test echoes its input, so it stays self-contained.
 DROP TABLE IF EXISTS lineitem;
 CREATE TABLE lineitem (
     lineitem_id BIGINT PRIMARY KEY,

@@ -1,4 +1,5 @@
 -- The four sample lineitem rows, then updates and deletes (demo, regress and conformance).
+-- regress/sql/lineitem.sql repeats them on purpose: a pg_regress test echoes its input, so it stays self-contained.
 INSERT INTO lineitem (lineitem_id, transaction_id, product_id, quantity, unit_price, discount,
                       tax_rate, created_at, transaction_date, status, notes) VALUES
   (1, 1001, 2001, 2.00, 19.9900, 0.00, 8.25, '2024-10-15 09:30:00+00', '2024-10-15', 'active', 'first order'),

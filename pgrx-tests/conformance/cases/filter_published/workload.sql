@@ -1,4 +1,4 @@
--- The filter workload without a transactional message (Debezium counts those under a JVM identity hash).
+-- A deliberate copy of ../shared/filters_workload.sql less its transactional message: with transaction metadata Debezium counts that under a JVM identity hash (see README).
 INSERT INTO public.keep1 VALUES (1, 'a', 'top'), (2, 'b', 'secret');
 INSERT INTO public.keep2 VALUES (1, 'k');
 INSERT INTO public.skip1 VALUES (1, 'x');
