@@ -265,6 +265,9 @@ COMMENT ON PROCEDURE cedar_cdc.setup(name, text, regclass[], text[], boolean, te
 
 -- Reading changes -------------------------------------------------------------------------
 
+-- get_changes and peek_changes mirror PostgreSQL's own pg_logical_slot_get_changes/peek_changes
+-- pair and stay two one-statement bodies: a shared SQL function would add its own line to the
+-- CONTEXT of every error they pass on (a volatile set-returning function is never inlined).
 CREATE FUNCTION cedar_cdc.get_changes(
     slot name,
     upto_lsn pg_lsn DEFAULT NULL,
