@@ -8,11 +8,12 @@ use std::ffi::CStr;
 
 use cedar_cdc_core::config::{Config, OriginFilter};
 use cedar_cdc_core::error::{Error, ErrorCode};
-use cedar_cdc_core::event::{self as emit, key_changed, At, Gate, Image, MessageAction, Op, Txn};
+use cedar_cdc_core::event::{self as emit, key_changed, At, Image, MessageAction, Op, Txn};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use super::compat;
+use super::memory::in_change_memory;
 use super::origin;
 use super::relcache::{self, RelCache, RelEntry};
 use super::rowfilter;
@@ -337,16 +338,10 @@ unsafe extern "C-unwind" fn change(
     if st.txn.skip {
         return;
     }
-    let cxt = st.session.change_cxt;
-    // SAFETY: switches to the per-change context and back, then frees what the change used.
-    let old_cxt = unsafe { pg_sys::MemoryContextSwitchTo(cxt) };
     // SAFETY: `relation` and the tuples are valid for this callback.
-    unsafe { on_change(ctx, st, relation, c) };
-    // SAFETY: as above.
-    unsafe {
-        pg_sys::MemoryContextSwitchTo(old_cxt);
-        pg_sys::MemoryContextReset(cxt);
-    }
+    in_change_memory(st.session.change_cxt, || unsafe {
+        on_change(ctx, st, relation, c)
+    });
 }
 
 /// Decides and writes the events of one row change.
@@ -358,11 +353,9 @@ unsafe fn on_change(ctx: Ctx, st: &mut State, relation: pg_sys::Relation, c: Cha
     // SAFETY: the relation of this change.
     let e = unsafe { s.rels.get(&s.dbz.cfg, relation) };
     let has_old = !c.old.is_null();
-    match emit::change_gate(&e.facts, &s.dbz, c.op, has_old) {
-        Gate::Unsent => return,
-        // pgoutput sends this change, so Debezium sees the transaction begin.
-        Gate::Silent => return t.ensure_begin(ctx, &s.dbz, c.lsn, &mut s.scratch),
-        Gate::Decode => t.ensure_begin(ctx, &s.dbz, c.lsn, &mut s.scratch),
+    let gate = emit::change_gate(&e.facts, &s.dbz, c.op, has_old);
+    if !t.pass(gate, ctx, &s.dbz, c.lsn, &mut s.scratch) {
+        return;
     }
     // SAFETY: the change's tuples, in the relation's format, converted with the entry's map.
     let (new, old) = unsafe { (to_root(e, c.new), to_root(e, c.old)) };
@@ -475,18 +468,12 @@ unsafe extern "C-unwind" fn truncate(
     if st.txn.skip {
         return;
     }
-    let cxt = st.session.change_cxt;
-    // SAFETY: switches to the per-change context and back, then frees what the change used.
-    let old_cxt = unsafe { pg_sys::MemoryContextSwitchTo(cxt) };
-    for &rel in rels {
-        // SAFETY: one of this callback's open relations.
-        unsafe { on_truncate(ctx, st, rel, lsn) };
-    }
-    // SAFETY: as above.
-    unsafe {
-        pg_sys::MemoryContextSwitchTo(old_cxt);
-        pg_sys::MemoryContextReset(cxt);
-    }
+    in_change_memory(st.session.change_cxt, || {
+        for &rel in rels {
+            // SAFETY: one of this callback's open relations.
+            unsafe { on_truncate(ctx, st, rel, lsn) };
+        }
+    });
 }
 
 /// Decides and writes the truncate event of one table.
@@ -497,10 +484,14 @@ unsafe fn on_truncate(ctx: Ctx, st: &mut State, rel: pg_sys::Relation, lsn: u64)
     let State { session: s, txn: t } = st;
     // SAFETY: an open relation of this change.
     let e = unsafe { s.rels.get(&s.dbz.cfg, rel) };
-    match emit::truncate_gate(&e.facts, &s.dbz) {
-        Gate::Unsent => return,
-        Gate::Silent => return t.ensure_begin(ctx, &s.dbz, lsn, &mut s.scratch),
-        Gate::Decode => t.ensure_begin(ctx, &s.dbz, lsn, &mut s.scratch),
+    if !t.pass(
+        emit::truncate_gate(&e.facts, &s.dbz),
+        ctx,
+        &s.dbz,
+        lsn,
+        &mut s.scratch,
+    ) {
+        return;
     }
     let plan = &e.plan;
     let at = At {

@@ -23,6 +23,9 @@ pub unsafe fn old_tuple(change: *mut pg_sys::ReorderBufferChange) -> pg_sys::Hea
 }
 
 /// Up to 16 a change's tuple is a `ReorderBufferTupleBuf` holding the tuple.
+///
+/// # Safety
+/// `buf` must be null or a change's tuple buffer.
 #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15", feature = "pg16"))]
 unsafe fn tuple_of(buf: *mut pg_sys::ReorderBufferTupleBuf) -> pg_sys::HeapTuple {
     if buf.is_null() {
@@ -34,6 +37,9 @@ unsafe fn tuple_of(buf: *mut pg_sys::ReorderBufferTupleBuf) -> pg_sys::HeapTuple
 }
 
 /// From 17 on a change's tuple is a plain `HeapTuple`.
+///
+/// # Safety
+/// Nothing to uphold; `unsafe` like its older twin.
 #[cfg(any(feature = "pg17", feature = "pg18"))]
 unsafe fn tuple_of(t: pg_sys::HeapTuple) -> pg_sys::HeapTuple {
     t

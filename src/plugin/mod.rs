@@ -1,11 +1,13 @@
 //! The logical decoding output plugin: PostgreSQL's callbacks ([`callbacks`]) over the
 //! session and transaction state ([`state`]) and the relation cache ([`relcache`]), which
 //! reads the catalog ([`catalog`]) and the publications ([`publication`]) once per relation.
-//! Everything that differs between PostgreSQL majors is in [`compat`].
+//! Memory contexts are owned in [`memory`]; everything that differs between PostgreSQL
+//! majors is in [`compat`].
 
 mod callbacks;
 mod catalog;
 mod compat;
+mod memory;
 mod origin;
 mod output;
 mod publication;

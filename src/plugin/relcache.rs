@@ -17,9 +17,9 @@ use pgrx::pg_sys;
 
 use super::catalog::{self, cstr, name_str};
 use super::compat;
+use super::memory::OwnedContext;
 use super::publication;
 use super::rowfilter::RowFilter;
-use super::state::OwnedContext;
 use super::tuple::AttrInfo;
 use crate::error::OrRaise;
 

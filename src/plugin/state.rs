@@ -1,11 +1,9 @@
 //! Plugin state, split as pgoutput splits it: what lives for the decoding session
 //! ([`Session`], like `PGOutputData`) and what lives for one transaction ([`TxnState`], like
-//! `PGOutputTxnData`), plus the memory contexts they use.
+//! `PGOutputTxnData`), and the decoding context they are written through.
 //!
 //! The state hangs off `ctx->output_plugin_private` and is freed by a reset callback on
 //! `ctx->context`, because PostgreSQL skips `shutdown_cb` when a SQL decoding call fails.
-
-use std::cell::Cell;
 
 use cedar_cdc_core::event::{self, TxMeta, Txn};
 use pgrx::pg_sys;
@@ -101,6 +99,23 @@ impl Ctx {
 }
 
 impl TxnState {
+    /// Applies a change's gate: once pgoutput sends a change Debezium sees its transaction
+    /// (BEGIN, position); true when Debezium writes events for it.
+    pub fn pass(
+        &mut self,
+        gate: event::Gate,
+        ctx: Ctx,
+        dbz: &event::Session,
+        lsn: u64,
+        scratch: &mut Vec<u8>,
+    ) -> bool {
+        if gate == event::Gate::Unsent {
+            return false;
+        }
+        self.ensure_begin(ctx, dbz, lsn, scratch);
+        gate == event::Gate::Decode
+    }
+
     /// Marks the transaction seen by Debezium and, with `provide.transaction.metadata`,
     /// writes its BEGIN record before its first event. pgoutput sends BEGIN lazily, with the
     /// position of the first change it sends, which becomes the BEGIN record's id.
@@ -118,65 +133,5 @@ impl TxnState {
         self.began = true;
         ctx.write(|o| dbz.write_begin(o, &self.txn, lsn, scratch));
         self.emitted += 1;
-    }
-}
-
-/// A memory context owned by a Rust value: deleted when the value is dropped, unless
-/// PostgreSQL already deleted it with its parent, which the context reports to its owner
-/// through a reset callback (so no flag stands in for ownership).
-pub struct OwnedContext {
-    /// Null once the context is gone; boxed so the callback's pointer to it stays valid.
-    cxt: Box<Cell<pg_sys::MemoryContext>>,
-}
-
-#[pgrx::pg_guard]
-unsafe extern "C-unwind" fn context_gone(arg: *mut std::ffi::c_void) {
-    // SAFETY: `arg` is the owner's boxed cell, alive while the context is (the owner deletes
-    // the context before it frees the cell).
-    unsafe { (*arg.cast::<Cell<pg_sys::MemoryContext>>()).set(std::ptr::null_mut()) }
-}
-
-impl OwnedContext {
-    /// A new context under `parent`, named `name`.
-    pub fn new(parent: pg_sys::MemoryContext, name: &'static std::ffi::CStr) -> Self {
-        // SAFETY: `parent` is a live context (the caller's); sizes are AllocSet's small
-        // defaults; the callback struct lives in the new context, as long as it does.
-        unsafe {
-            let cxt = pg_sys::AllocSetContextCreateInternal(
-                parent,
-                name.as_ptr(),
-                0,
-                1024,
-                8 * 1024 * 1024,
-            );
-            let owned = OwnedContext {
-                cxt: Box::new(Cell::new(cxt)),
-            };
-            let cb = pg_sys::MemoryContextAllocZero(
-                cxt,
-                std::mem::size_of::<pg_sys::MemoryContextCallback>(),
-            )
-            .cast::<pg_sys::MemoryContextCallback>();
-            (*cb).func = Some(context_gone);
-            (*cb).arg = std::ptr::from_ref::<Cell<_>>(&owned.cxt).cast_mut().cast();
-            pg_sys::MemoryContextRegisterResetCallback(cxt, cb);
-            owned
-        }
-    }
-
-    /// The context (valid while this value lives and its parent does).
-    pub fn get(&self) -> pg_sys::MemoryContext {
-        self.cxt.get()
-    }
-}
-
-impl Drop for OwnedContext {
-    fn drop(&mut self) {
-        let cxt = self.cxt.get();
-        if !cxt.is_null() {
-            // SAFETY: the context still exists (its callback has not fired) and nothing else
-            // deletes it.
-            unsafe { pg_sys::MemoryContextDelete(cxt) }
-        }
     }
 }

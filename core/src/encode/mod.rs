@@ -1,5 +1,6 @@
 //! Writing Debezium's JSON: the output sink, JSON strings, Java's number and time formatting,
-//! decimals (from numeric's on-disk digits), bits, hstore, base64, and column values.
+//! decimals (from numeric's on-disk digits), bits, hstore and base64. Nothing here knows a
+//! table: [`crate::plan`] builds on it.
 
 pub mod base64;
 pub mod bits;
@@ -10,4 +11,3 @@ pub mod javamap;
 pub mod json;
 pub mod out;
 pub mod temporal;
-pub mod value;

@@ -2,10 +2,10 @@
 //! (`JdbcValueConverters.convertValue`) and the placeholders of unchanged TOASTed values
 //! (`UnchangedToastedPlaceholder`).
 
+use super::value::{write_binary, write_uuid};
 use super::{oid, ColumnPlan, Encoding};
 use crate::config::{BinaryMode, Config};
 use crate::encode::json;
-use crate::encode::value::{write_binary, write_uuid};
 use md5::Digest;
 
 /// The JSON of a NULL in a NOT NULL column without a default (a column missing from a

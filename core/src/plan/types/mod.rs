@@ -17,7 +17,9 @@ use crate::encode::json;
 use crate::plan::defaults;
 use crate::plan::schema::Schema;
 
-pub use crate::encode::value::{write_binary, write_value};
+mod value;
+
+pub use value::{write_binary, write_value};
 
 /// OIDs of the built-in types (stable across PostgreSQL versions: `pg_type.dat`).
 pub mod oid {
@@ -405,7 +407,7 @@ fn default_json(cfg: &Config, plan: &ColumnPlan, expr: &str) -> Option<Vec<u8>> 
     }
     let mapper = map::default_mapper(&plan.pg_type)?;
     let lit = defaults::parse(&mapper, expr)?;
-    crate::encode::value::literal_json(cfg, plan, &lit)
+    value::literal_json(cfg, plan, &lit)
 }
 
 impl ColumnPlan {

@@ -1,6 +1,7 @@
 //! Writing values: each [`Encoding`] as Debezium's converter and Kafka's `JsonConverter`
 //! print it.
 
+use super::{ColumnPlan, Encoding, Value, ValueMapping};
 use crate::config::{BinaryMode, Config};
 use crate::encode::base64::{self, Alphabet};
 use crate::encode::bits;
@@ -11,7 +12,6 @@ use crate::encode::json;
 use crate::encode::out::{Out, OutExt};
 use crate::encode::temporal;
 use crate::plan::defaults::{self, Literal};
-use crate::plan::types::{ColumnPlan, Encoding, Value, ValueMapping};
 
 /// Writes one column value.
 pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) {
@@ -435,7 +435,7 @@ fn strip_plain(java: &str) -> String {
     }
 }
 
-pub(crate) fn write_uuid<O: Out + ?Sized>(o: &mut O, u: &[u8; 16]) {
+pub(super) fn write_uuid<O: Out + ?Sized>(o: &mut O, u: &[u8; 16]) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = [0u8; 38];
     s[0] = b'"';
@@ -454,7 +454,7 @@ pub(crate) fn write_uuid<O: Out + ?Sized>(o: &mut O, u: &[u8; 16]) {
 }
 
 /// A default literal through the column's converter; `None` when Debezium drops it.
-pub(crate) fn literal_json(cfg: &Config, col: &ColumnPlan, lit: &Literal) -> Option<Vec<u8>> {
+pub(super) fn literal_json(cfg: &Config, col: &ColumnPlan, lit: &Literal) -> Option<Vec<u8>> {
     let _ = cfg;
     let mut o = Vec::new();
     match (lit, col.encoding) {
