@@ -177,7 +177,8 @@ COMMENT ON FUNCTION cedar_cdc.drop_publication(text, boolean) IS
 
 -- Slots -------------------------------------------------------------------------------
 
-CREATE FUNCTION cedar_cdc.create_slot(slot name, temporary boolean DEFAULT false)
+CREATE FUNCTION cedar_cdc.create_slot(slot name, temporary boolean DEFAULT false,
+                                      failover boolean DEFAULT false)
 RETURNS TABLE (slot_name name, lsn pg_lsn)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -193,13 +194,32 @@ BEGIN
                   DETAIL = 'A logical slot must start from a consistent point, which a transaction with its own writes cannot wait for.',
                   HINT = 'Commit first (for example, create the publication, COMMIT, then call cedar_cdc.create_slot()), or run CALL cedar_cdc.setup(...), which commits in between.';
     END IF;
+    IF coalesce(failover, false) THEN
+        IF current_setting('server_version_num')::int < 170000 THEN
+            RAISE EXCEPTION 'failover slots need PostgreSQL 17 or later; this server is %',
+                current_setting('server_version')
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Create the slot without failover => true, or upgrade the primary to 17 or later.';
+        END IF;
+        IF coalesce(temporary, false) THEN
+            RAISE EXCEPTION 'a temporary slot cannot be a failover slot'
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Only permanent slots are synchronized to standbys.';
+        END IF;
+        -- Written with EXECUTE: the five-argument form does not exist before 17.
+        RETURN QUERY EXECUTE
+            'SELECT s.slot_name, s.lsn
+               FROM pg_create_logical_replication_slot($1, ''cedar_cdc'', false, false, true) AS s'
+            USING slot;
+        RETURN;
+    END IF;
     RETURN QUERY
         SELECT s.slot_name, s.lsn
         FROM pg_create_logical_replication_slot(slot, 'cedar_cdc', coalesce(temporary, false)) AS s;
 END
 $fn$;
-COMMENT ON FUNCTION cedar_cdc.create_slot(name, boolean) IS
-    'Creates a logical replication slot that decodes with cedar_cdc';
+COMMENT ON FUNCTION cedar_cdc.create_slot(name, boolean, boolean) IS
+    'Creates a logical replication slot that decodes with cedar_cdc; failover => true (17+) synchronizes it to standbys';
 
 CREATE FUNCTION cedar_cdc.drop_slot(slot name, if_exists boolean DEFAULT false)
 RETURNS boolean
@@ -229,12 +249,12 @@ CREATE PROCEDURE cedar_cdc.setup(
     all_tables boolean DEFAULT false,
     publish text[] DEFAULT ARRAY['insert', 'update', 'delete', 'truncate'],
     via_partition_root boolean DEFAULT false,
-    temporary boolean DEFAULT false)
+    temporary boolean DEFAULT false,
+    failover boolean DEFAULT false)
 LANGUAGE plpgsql
 AS $fn$
 DECLARE
     stmt text;
-    at pg_catalog.pg_lsn;
 BEGIN
     IF cedar_cdc._in_transaction_block() THEN
         RAISE EXCEPTION 'cedar_cdc.setup() cannot run inside a transaction block'
@@ -253,15 +273,17 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Pass publication => ''name''.';
     END IF;
-    SELECT s.lsn INTO at FROM cedar_cdc.create_slot(slot, temporary) AS s;
-    RAISE NOTICE 'created slot % at %; stream it with: pg_recvlogical -d % --slot % --start% -f -',
-        slot, at, pg_catalog.quote_literal(pg_catalog.current_database()), slot,
+    PERFORM cedar_cdc.create_slot(slot, temporary, failover);
+    -- The start position is left out of the notice (slot_health shows it): it would make the
+    -- notice differ with every WAL position.
+    RAISE NOTICE 'created slot %; stream it with: pg_recvlogical -d % --slot % --start% -f -',
+        slot, pg_catalog.quote_literal(pg_catalog.current_database()), slot,
         CASE WHEN publication IS NULL THEN ''
              ELSE ' -o ' || pg_catalog.quote_literal('publication_names=' || pg_catalog.quote_ident(publication)) END;
 END
 $fn$;
-COMMENT ON PROCEDURE cedar_cdc.setup(name, text, regclass[], text[], boolean, text[], boolean, boolean) IS
-    'Creates a publication (optional), commits, then creates a cedar_cdc slot';
+COMMENT ON PROCEDURE cedar_cdc.setup(name, text, regclass[], text[], boolean, text[], boolean, boolean, boolean) IS
+    'Creates a publication (optional), commits, then creates a cedar_cdc slot (a failover slot with failover => true, 17+)';
 
 -- Reading changes -------------------------------------------------------------------------
 
@@ -312,13 +334,15 @@ COMMENT ON FUNCTION cedar_cdc.heartbeat(text) IS
 
 -- Checks and health -----------------------------------------------------------------------
 
-CREATE FUNCTION cedar_cdc.check_prerequisites(publication text DEFAULT NULL)
+CREATE FUNCTION cedar_cdc.check_prerequisites(publication text DEFAULT NULL,
+                                               failover boolean DEFAULT false)
 RETURNS TABLE (item text, status text, detail text, fix text)
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     v text;
+    major int := current_setting('server_version_num')::int / 10000;
     n bigint;
     used bigint;
     needs_old_rows boolean;
@@ -402,6 +426,58 @@ BEGIN
     END IF;
     RETURN NEXT;
 
+    -- failover slots (17+): on the primary, the standbys logical walsenders wait for; on a
+    -- standby, what slot synchronization needs. Checked when asked, and always on a standby.
+    IF coalesce(failover, false) AND major < 17 THEN
+        item := 'failover slots'; status := 'error';
+        detail := format('PostgreSQL %s has no failover slots (they arrived in 17)', major);
+        fix := 'Upgrade the primary and its standbys to 17 or later';
+        RETURN NEXT;
+    ELSIF major >= 17 AND pg_is_in_recovery() THEN
+        FOR r IN
+            SELECT * FROM (VALUES
+                ('sync_replication_slots', current_setting('sync_replication_slots') = 'on',
+                 'the standby copies failover slots from its primary only with sync_replication_slots = on',
+                 'ALTER SYSTEM SET sync_replication_slots = on; SELECT pg_reload_conf();'),
+                ('hot_standby_feedback', current_setting('hot_standby_feedback') = 'on',
+                 'slot synchronization needs hot_standby_feedback = on, so the primary keeps the catalog rows the slots need',
+                 'ALTER SYSTEM SET hot_standby_feedback = on; SELECT pg_reload_conf();'),
+                ('primary_slot_name', current_setting('primary_slot_name') <> '',
+                 'slot synchronization needs a physical slot on the primary (primary_slot_name)',
+                 'SELECT pg_create_physical_replication_slot(''standby1'');  -- on the primary; then here: ALTER SYSTEM SET primary_slot_name = ''standby1'';'),
+                ('primary_conninfo dbname', current_setting('primary_conninfo') ~ '(^|\s)dbname\s*=',
+                 'the slot sync worker connects to a database of the primary: primary_conninfo needs a dbname',
+                 'ALTER SYSTEM SET primary_conninfo = ''... dbname=postgres''; SELECT pg_reload_conf();')
+            ) AS c(name, ok, why, how)
+        LOOP
+            item := r.name;
+            IF r.ok THEN
+                status := 'ok'; detail := format('%s is set for slot synchronization', r.name); fix := NULL;
+            ELSE
+                status := 'error'; detail := r.why; fix := r.how;
+            END IF;
+            RETURN NEXT;
+        END LOOP;
+    ELSIF coalesce(failover, false) THEN
+        item := 'synchronized_standby_slots';
+        v := current_setting('synchronized_standby_slots');
+        IF v = '' THEN
+            status := 'warning';
+            detail := 'no standby is listed: after a failover, a consumer may already have changes the promoted standby never received';
+            fix := 'ALTER SYSTEM SET synchronized_standby_slots = ''<physical slot of the standby>''; SELECT pg_reload_conf();';
+        ELSIF EXISTS (SELECT FROM unnest(string_to_array(v, ',')) AS x
+                      WHERE NOT EXISTS (SELECT FROM pg_replication_slots s
+                                        WHERE s.slot_name = btrim(x, ' "') AND s.slot_type = 'physical')) THEN
+            status := 'error';
+            detail := format('synchronized_standby_slots = %s names a slot that is not a physical slot here: logical walsenders would wait for it forever', v);
+            fix := 'List the physical slots of the standbys: SELECT slot_name FROM pg_replication_slots WHERE slot_type = ''physical'';';
+        ELSE
+            status := 'ok';
+            detail := format('logical walsenders wait for %s before sending', v); fix := NULL;
+        END IF;
+        RETURN NEXT;
+    END IF;
+
     -- the publication
     IF publication IS NOT NULL THEN
         item := 'publication';
@@ -457,8 +533,8 @@ BEGIN
     END LOOP;
 END
 $fn$;
-COMMENT ON FUNCTION cedar_cdc.check_prerequisites(text) IS
-    'Checks wal_level, output_plugin_libraries, free slots and wal senders, privileges, encoding, and the keys and replica identity of captured tables (those of the publication, else all)';
+COMMENT ON FUNCTION cedar_cdc.check_prerequisites(text, boolean) IS
+    'Checks wal_level, output_plugin_libraries, free slots and wal senders, privileges, encoding, failover-slot settings (failover => true, and always on a standby, 17+), and the keys and replica identity of captured tables (those of the publication, else all)';
 
 CREATE FUNCTION cedar_cdc.slot_health(slot name DEFAULT NULL)
 RETURNS TABLE (
@@ -477,28 +553,60 @@ RETURNS TABLE (
     lag text,
     retained_wal_bytes numeric,
     retained_wal text,
-    wal_status text)
-LANGUAGE sql STABLE
+    wal_status text,
+    conflicting boolean,
+    failover boolean,
+    synced boolean,
+    invalidation_reason text,
+    inactive_since timestamptz,
+    idle_invalidation_at timestamptz)
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    WITH now_lsn AS (
-        SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
-                    ELSE pg_current_wal_lsn() END AS at
-    )
-    SELECT s.slot_name, s.plugin, s.slot_type, s.database, s.temporary, s.active, s.active_pid,
-           CASE WHEN s.active_pid IS NULL THEN NULL
-                ELSE (SELECT concat_ws(' ', nullif(a.application_name, ''), a.usename::text,
-                                       'from ' || coalesce(host(a.client_addr), 'local socket'))
-                      FROM pg_stat_activity a WHERE a.pid = s.active_pid) END,
-           s.confirmed_flush_lsn, s.restart_lsn, n.at,
-           pg_wal_lsn_diff(n.at, s.confirmed_flush_lsn),
-           pg_size_pretty(pg_wal_lsn_diff(n.at, s.confirmed_flush_lsn)),
-           pg_wal_lsn_diff(n.at, s.restart_lsn),
-           pg_size_pretty(pg_wal_lsn_diff(n.at, s.restart_lsn)),
-           s.wal_status
-    FROM pg_replication_slots s CROSS JOIN now_lsn n
-    WHERE slot IS NULL OR s.slot_name = slot
-    ORDER BY s.slot_name
+DECLARE
+    v int := current_setting('server_version_num')::int;
+    -- Columns that newer majors add to pg_replication_slots (NULL where the server has none).
+    col_conflicting text := CASE WHEN v >= 160000 THEN 's.conflicting' ELSE 'NULL::boolean' END;
+    col_17 text := CASE WHEN v >= 170000
+        THEN 's.failover AS failover_, s.synced AS synced_, '
+             's.invalidation_reason AS invalidation_reason_, s.inactive_since AS inactive_since_'
+        ELSE 'NULL::boolean AS failover_, NULL::boolean AS synced_, '
+             'NULL::text AS invalidation_reason_, NULL::timestamptz AS inactive_since_' END;
+    -- idle_replication_slot_timeout (18+): when an inactive slot will be invalidated.
+    idle interval := (SELECT CASE WHEN st.setting::bigint > 0
+                                  THEN (st.setting || ' ' || CASE st.unit WHEN 'min' THEN 'minutes'
+                                                                          ELSE 'seconds' END)::interval
+                             END
+                      FROM pg_settings st WHERE st.name = 'idle_replication_slot_timeout');
+BEGIN
+    RETURN QUERY EXECUTE format($q$
+        WITH now_lsn AS (
+            SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()
+                        ELSE pg_current_wal_lsn() END AS at
+        ), slots AS (
+            SELECT s.*, %s AS conflicting_, %s
+            FROM pg_replication_slots s
+        )
+        SELECT s.slot_name, s.plugin, s.slot_type, s.database, s.temporary, s.active, s.active_pid,
+               CASE WHEN s.active_pid IS NULL THEN NULL
+                    ELSE (SELECT concat_ws(' ', nullif(a.application_name, ''), a.usename::text,
+                                           'from ' || coalesce(host(a.client_addr), 'local socket'))
+                          FROM pg_stat_activity a WHERE a.pid = s.active_pid) END,
+               s.confirmed_flush_lsn, s.restart_lsn, n.at,
+               pg_wal_lsn_diff(n.at, s.confirmed_flush_lsn),
+               pg_size_pretty(pg_wal_lsn_diff(n.at, s.confirmed_flush_lsn)),
+               pg_wal_lsn_diff(n.at, s.restart_lsn),
+               pg_size_pretty(pg_wal_lsn_diff(n.at, s.restart_lsn)),
+               s.wal_status, s.conflicting_, s.failover_, s.synced_, s.invalidation_reason_,
+               s.inactive_since_,
+               CASE WHEN NOT s.active AND NOT s.temporary AND s.invalidation_reason_ IS NULL
+                    THEN s.inactive_since_ + $2 END
+        FROM slots s CROSS JOIN now_lsn n
+        WHERE $1 IS NULL OR s.slot_name = $1
+        ORDER BY s.slot_name
+        $q$, col_conflicting, col_17)
+    USING slot, idle;
+END
 $fn$;
 COMMENT ON FUNCTION cedar_cdc.slot_health(name) IS
-    'Replication slots (all, or one): active or not, owner process, confirmed position, lag and retained WAL';
+    'Replication slots (all, or one): active or not, owner process, confirmed position, lag, retained WAL, and where the server has them conflicting (16+), failover, synced, invalidation_reason, inactive_since (17+) and when idle_replication_slot_timeout (18+) invalidates it';
