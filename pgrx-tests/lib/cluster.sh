@@ -1,13 +1,28 @@
 # Throwaway PostgreSQL clusters for cedar_cdc's tests, demo and benchmarks.
 # Source this file. Clusters live under $CEDAR_RUN (default /tmp/cedar_cdc), run as the
 # `postgres` OS user (initdb refuses root), listen on 127.0.0.1 and a socket in $CEDAR_RUN.
+#
+# CEDAR_PG_MAJOR (default: the host's 15) picks the server major. Another major's server runs
+# inside its Debian root (lib/majors.sh), with $CEDAR_RUN bind-mounted at the same path, so
+# the host's clients (psql, pg_recvlogical, pg_regress, the Debezium connector) reach it
+# through the same socket directory and port.
 
-PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
+HOST_PG_MAJOR=15
+CEDAR_PG_MAJOR=${CEDAR_PG_MAJOR:-$HOST_PG_MAJOR}
+PGBIN=${PGBIN:-/usr/lib/postgresql/$CEDAR_PG_MAJOR/bin}
 CEDAR_RUN=${CEDAR_RUN:-/tmp/cedar_cdc}
 REPO_ROOT=${REPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+export CEDAR_PG_MAJOR CEDAR_RUN
+
+# Whether server commands run in the major's root (outside it, for a major the host lacks).
+in_root() {
+  [ "$CEDAR_PG_MAJOR" != "$HOST_PG_MAJOR" ] && [ ! -e /.majors-root ]
+}
 
 as_postgres() {
-  if [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres -- "$@"; fi
+  if in_root; then
+    MAJORS_BIND_EXTRA="$CEDAR_RUN" bash "$REPO_ROOT/pgrx-tests/lib/majors.sh" run -u postgres "$CEDAR_PG_MAJOR" "$@"
+  elif [ "$(id -un)" = postgres ]; then "$@"; else sudo -u postgres -- "$@"; fi
 }
 
 # run_dir_init: $CEDAR_RUN exists, belongs to postgres and is readable by everyone.
@@ -44,10 +59,48 @@ cluster_start() {
 }
 
 # allow_plugins PORT "plugin, plugin, ...": the output plugins the cluster may load (since the
-# 2026 security releases only listed output plugins may be loaded).
+# 2026 security releases only listed output plugins may be loaded). A server without the
+# setting (13, or a release before them) loads any plugin: nothing to do.
 allow_plugins() {
+  has_plugin_allowlist "$1" || return 0
   psql_at "$1" -d postgres -qc "ALTER SYSTEM SET output_plugin_libraries = $2" \
     -c "SELECT pg_reload_conf()" >/dev/null
+}
+
+# has_plugin_allowlist PORT: whether the server has output_plugin_libraries.
+has_plugin_allowlist() {
+  [ "$(psql_at "$1" -d postgres -Atqc "SELECT count(*) FROM pg_settings WHERE name = 'output_plugin_libraries'")" = 1 ]
+}
+
+# cluster_standby NAME PORT PRIMARY_PORT SLOT [extra postgresql.conf lines...]: a physical
+# standby of the cluster on PRIMARY_PORT, streaming through its physical slot SLOT, with a
+# dbname in primary_conninfo (slot synchronization needs one).
+cluster_standby() {
+  local name=$1 port=$2 pport=$3 slot=$4; shift 4
+  local dir="$CEDAR_RUN/$name"
+  run_dir_init
+  cluster_stop "$name" 2>/dev/null || true
+  rm -rf "$dir"
+  as_postgres "$PGBIN/pg_basebackup" -h "$CEDAR_RUN" -p "$pport" -U postgres -D "$dir" -X stream -R -S "$slot"
+  {
+    echo "port = $port"
+    echo "primary_conninfo = 'host=$CEDAR_RUN port=$pport user=postgres dbname=postgres'"
+    echo "primary_slot_name = '$slot'"
+    for line in "$@"; do echo "$line"; done
+  } | as_postgres tee -a "$dir/postgresql.conf" >/dev/null
+  as_postgres "$PGBIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null
+}
+
+# cluster_crash NAME: an immediate shutdown (crash recovery at the next start).
+cluster_crash() {
+  local dir="$CEDAR_RUN/$1"
+  [ -f "$dir/postmaster.pid" ] && as_postgres "$PGBIN/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null
+  return 0
+}
+
+# cluster_promote NAME: promotes a standby.
+cluster_promote() {
+  as_postgres "$PGBIN/pg_ctl" -D "$CEDAR_RUN/$1" -w promote >/dev/null
 }
 
 cluster_stop() {
@@ -76,7 +129,14 @@ recvlogical_bg() {
   recv_pid=$!
 }
 
-# Builds the extension in release mode and installs it into the system PostgreSQL 15.
+# Builds the extension in release mode and installs it into the server of CEDAR_PG_MAJOR
+# (the host's, or inside the major's root).
 install_extension() {
-  (cd "$REPO_ROOT" && cargo pgrx install --release --pg-config /usr/bin/pg_config >/dev/null)
+  if in_root; then
+    bash "$REPO_ROOT/pgrx-tests/lib/majors.sh" run -C "$REPO_ROOT" "$CEDAR_PG_MAJOR" \
+      cargo pgrx install --release --features "pg$CEDAR_PG_MAJOR" --no-default-features \
+      --pg-config "/usr/lib/postgresql/$CEDAR_PG_MAJOR/bin/pg_config" >/dev/null
+  else
+    (cd "$REPO_ROOT" && cargo pgrx install --release --pg-config /usr/bin/pg_config >/dev/null)
+  fi
 }

@@ -127,17 +127,41 @@ root_enter() {
   cp -L "$MAJORS_CA_BUNDLE" "$root/etc/ssl/host-ca-bundle.crt"
   if [ -z "${_MAJORS_BUILDING:-}" ]; then
     [ -d "$MAJORS_HOST_CARGO/bin" ] || _majors_die "no Rust toolchain at $MAJORS_HOST_CARGO" || return 1
+    _majors_is_mounted "$root/opt/cargo" || _majors_align_postgres "$root"
     _majors_bind "$MAJORS_HOST_CARGO" "$root/opt/cargo" ro
     _majors_bind "$MAJORS_HOST_RUSTUP" "$root/opt/rustup" ro
     mkdir -p "$MAJORS_CACHE/cargo-home"
     _majors_bind "$MAJORS_CACHE/cargo-home" "$root/opt/cargo-home"
     if [ -d "$MAJORS_REPO" ]; then _majors_bind "$MAJORS_REPO" "$root$MAJORS_REPO"; fi
+    # Directories shared with the host at the same path (a test run's $CEDAR_RUN: sockets,
+    # data directories and logs that host-side clients read).
+    local extra; for extra in ${MAJORS_BIND_EXTRA:-}; do
+      mkdir -p "$extra"; _majors_bind "$extra" "$root$extra"
+    done
+    # Tells scripts that they run inside a root (lib/cluster.sh then runs servers directly).
+    : > "$root/.majors-root"
   fi
   # Only a shell that mounted the root unmounts it on exit (`enter` keeps it for later runs).
   [ "$fresh" = 1 ] || return 0
   local r; for r in "${_majors_mounted[@]}"; do [ "$r" = "$nn" ] && return 0; done
   _majors_mounted+=("$nn")
   _majors_install_trap
+}
+
+# The root's postgres user gets the host's uid and gid, so data directories in a shared
+# directory belong to the same user on both sides (the host's clients and sudo -u postgres).
+_majors_align_postgres() { # ROOT
+  local root=$1 uid gid ruid rgid
+  uid=$(id -u postgres 2>/dev/null) || return 0
+  gid=$(id -g postgres)
+  ruid=$(awk -F: '$1 == "postgres" { print $3 }' "$root/etc/passwd")
+  rgid=$(awk -F: '$1 == "postgres" { print $4 }' "$root/etc/passwd")
+  [ "$ruid" = "$uid" ] && [ "$rgid" = "$gid" ] && return 0
+  chroot "$root" /usr/sbin/groupmod -o -g "$gid" postgres
+  chroot "$root" /usr/sbin/usermod -o -u "$uid" -g "$gid" postgres
+  # Before any bind mount (a bind of the same file system is not skipped by -xdev).
+  chroot "$root" /bin/sh -c "find / -xdev -uid $ruid -exec chown -h $uid {} + 2>/dev/null;
+                             find / -xdev -gid $rgid -exec chgrp -h $gid {} + 2>/dev/null; true"
 }
 
 # Unmounts everything below the root, deepest first (also what a crashed run left behind).

@@ -225,11 +225,8 @@ pub unsafe fn plan_relation(
     column_list: Option<&[i16]>,
     cxt: pg_sys::MemoryContext,
 ) -> (TablePlan, Vec<AttrInfo>, usize) {
-    // SAFETY: the caller vouches for the relation; its descriptor has natts attributes.
-    let atts = unsafe {
-        let tupdesc = (*rel).rd_att;
-        (*tupdesc).attrs.as_slice((*tupdesc).natts as usize)
-    };
+    // SAFETY: the caller vouches for the relation, whose descriptor outlives this call.
+    let atts = unsafe { super::compat::attributes((*rel).rd_att) };
     let mut wire_columns = 0;
     let mut attrs = Vec::with_capacity(atts.len());
     let mut columns: Vec<ColumnPlan> = Vec::new();

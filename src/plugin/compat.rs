@@ -45,6 +45,36 @@ unsafe fn tuple_of(t: pg_sys::HeapTuple) -> pg_sys::HeapTuple {
     t
 }
 
+/// The attributes of a tuple descriptor (`TupleDescAttr` for every attribute).
+///
+/// # Safety
+/// `tupdesc` must be a valid descriptor that outlives the returned slice.
+#[cfg(not(feature = "pg18"))]
+pub unsafe fn attributes<'a>(tupdesc: pg_sys::TupleDesc) -> &'a [pg_sys::FormData_pg_attribute] {
+    // SAFETY: the caller vouches for the descriptor; it holds natts attributes.
+    unsafe { (*tupdesc).attrs.as_slice((*tupdesc).natts as usize) }
+}
+
+/// The attributes of a tuple descriptor: from 18 on the full attributes follow the `natts`
+/// compact ones (`TupleDescAttr` in tupdesc.h).
+///
+/// # Safety
+/// `tupdesc` must be a valid descriptor that outlives the returned slice.
+#[cfg(feature = "pg18")]
+pub unsafe fn attributes<'a>(tupdesc: pg_sys::TupleDesc) -> &'a [pg_sys::FormData_pg_attribute] {
+    // SAFETY: the caller vouches for the descriptor; PostgreSQL 18 lays out natts
+    // CompactAttribute entries and then natts FormData_pg_attribute entries.
+    unsafe {
+        let natts = (*tupdesc).natts as usize;
+        let full = (*tupdesc)
+            .compact_attrs
+            .as_ptr()
+            .add(natts)
+            .cast::<pg_sys::FormData_pg_attribute>();
+        std::slice::from_raw_parts(full, natts)
+    }
+}
+
 /// The commit time of a transaction (µs since 2000-01-01).
 ///
 /// # Safety
