@@ -392,6 +392,48 @@ impl Transforms {
         })
     }
 
+    /// The topic of a record that is not a change event (transaction, message, heartbeat)
+    /// after the chain: RegexRouter renames it, ExtractNewRecordState passes it through, and
+    /// [`Transforms::check_topics`] rejects a ByLogicalTableRouter that would match it.
+    pub fn route_topic(&self, topic: &str) -> String {
+        let mut t = topic.to_string();
+        for (_, s) in &self.chain {
+            if let Step::RegexRouter(r) = s {
+                if let Some(n) = r.apply(&t) {
+                    t = n;
+                }
+            }
+        }
+        t
+    }
+
+    /// Fails when a ByLogicalTableRouter would reroute one of `topics` (the transaction,
+    /// message and heartbeat topics): it would rewrite those records' keys, which cedar_cdc
+    /// does only for change events.
+    pub fn check_topics(&self, topics: &[String]) -> Result<()> {
+        for topic in topics {
+            let mut t = topic.clone();
+            for (alias, s) in &self.chain {
+                match s {
+                    Step::RegexRouter(r) => {
+                        if let Some(n) = r.apply(&t) {
+                            t = n;
+                        }
+                    }
+                    Step::LogicalTableRouter(r) if r.topic.apply(&t).is_some() => {
+                        return Err(unsupported(format!(
+                            "option \"transforms.{alias}.topic.regex\" matches topic \"{t}\""
+                        ))
+                        .detail("cedar_cdc runs ByLogicalTableRouter on change events only, not on transaction, message or heartbeat records.")
+                        .hint("Make the regex match table topics only."));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Builds the chain once every option is in: every listed alias needs a supported type,
     /// every configured alias must be listed, and each property must be one its transform
     /// has and cedar_cdc can honour.
