@@ -282,6 +282,261 @@ fn unescape(b: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::event::{Image, Txn};
+    use crate::plan::types::{oid, plan_column, ColumnPlan, PgColumn, PgType, Value};
+
+    struct VecRow(Vec<Value<'static>>);
+
+    impl Row for VecRow {
+        fn value(&self, col: &ColumnPlan) -> Value<'_> {
+            self.0[col.attr]
+        }
+    }
+
+    fn session(opts: &[(&str, &str)]) -> Session {
+        let mut all = vec![("topic.prefix", "srv")];
+        if !opts.iter().any(|(n, _)| *n == "output.format") {
+            all.push(("output.format", "record"));
+        }
+        all.extend_from_slice(opts);
+        Session::new(
+            Config::parse("db", all.iter().map(|(n, v)| (*n, Some(*v)))).unwrap(),
+            "db",
+        )
+    }
+
+    /// `public.t (id int PRIMARY KEY, name text NOT NULL, note text)`.
+    fn table(s: &Session) -> TablePlan {
+        let cols = [
+            ("id", oid::INT4, true),
+            ("name", oid::TEXT, true),
+            ("note", oid::TEXT, false),
+        ];
+        let plans = cols
+            .iter()
+            .enumerate()
+            .map(|(i, (n, t, nn))| {
+                let col = PgColumn {
+                    attr: i,
+                    name: n.to_string(),
+                    ty: PgType::builtin(*t, -1),
+                    not_null: *nn,
+                    default_expr: None,
+                };
+                plan_column(&s.cfg, &col).unwrap()
+            })
+            .collect();
+        TablePlan::new(&s.cfg, "public", "t", plans, &[0])
+    }
+
+    fn write(s: &Session, t: &TablePlan, op: Op, row: &VecRow) -> String {
+        let mut txn = Txn {
+            xid: Some(7),
+            ..Txn::default()
+        };
+        s.prepare_txn(&mut txn);
+        let at = At {
+            txn: &txn,
+            lsn: 16,
+            block: None,
+            now_us: 1_000_000,
+        };
+        let (before, after) = if op == Op::Delete {
+            (Some(row), None)
+        } else {
+            (None, Some(row))
+        };
+        let mut o = Vec::new();
+        s.write_change(&mut o, t, &at, op, before, after, None, &mut Vec::new());
+        String::from_utf8(o).unwrap()
+    }
+
+    fn ev(op: Op, tombstone: bool) -> Event {
+        Event {
+            op,
+            before: Some(Image::Old),
+            after: None,
+            toast_from: None,
+            tombstone,
+        }
+    }
+
+    const UNWRAP: &str = "io.debezium.transforms.ExtractNewRecordState";
+
+    #[test]
+    fn flattened_rows_and_deletes() {
+        let s = session(&[
+            ("schemas.enable", "false"),
+            ("transforms", "unwrap"),
+            ("transforms.unwrap.type", UNWRAP),
+        ]);
+        let t = table(&s);
+        let row = VecRow(vec![Value::Int(1), Value::Bytes(b"a"), Value::Null]);
+        assert_eq!(
+            write(&s, &t, Op::Create, &row),
+            r#"{"topic":"srv.public.t","key":"{\"id\":1}","value":"{\"id\":1,\"name\":\"a\",\"note\":null}"}"#
+        );
+        // tombstone mode: a value that is JSON null text, not a Kafka null.
+        let old = VecRow(vec![Value::Int(1), Value::Null, Value::Null]);
+        assert_eq!(
+            write(&s, &t, Op::Delete, &old),
+            r#"{"topic":"srv.public.t","key":"{\"id\":1}","value":"null"}"#
+        );
+        assert_eq!(
+            s.kept(&ev(Op::Delete, true)),
+            Kept {
+                record: true,
+                tombstone: false
+            }
+        );
+        assert!(!s.keeps_truncates());
+        let schemas = session(&[
+            ("transforms", "unwrap"),
+            ("transforms.unwrap.type", UNWRAP),
+            (
+                "transforms.unwrap.delete.tombstone.handling.mode",
+                "rewrite",
+            ),
+            (
+                "transforms.unwrap.add.fields",
+                "op,source.table:tbl,txId,id,snapshot",
+            ),
+        ]);
+        let t = table(&schemas);
+        let got = write(&schemas, &t, Op::Delete, &old);
+        // The rewritten delete of a key-only old row: NOT NULL columns get the fallbacks.
+        let want = concat!(
+            r#"{"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},{"type":"string","optional":false,"field":"name"},{"type":"string","optional":true,"field":"note"},"#,
+            r#"{"type":"string","optional":true,"field":"__deleted"},{"type":"string","optional":true,"field":"__op"},{"type":"string","optional":true,"field":"__tbl"},{"type":"int64","optional":true,"field":"__txId"},{"type":"string","optional":true,"field":"__id"},"#,
+            r#"{"type":"string","optional":true,"name":"io.debezium.data.Enum","version":1,"parameters":{"allowed":"true,first,first_in_data_collection,last_in_data_collection,last,false,incremental"},"field":"__snapshot"}],"optional":false,"name":"srv.public.t.Value"},"#,
+            r#""payload":{"id":1,"name":"","note":null,"__deleted":"true","__op":"d","__tbl":"t","__txId":7,"__id":null,"__snapshot":null}}"#
+        );
+        let value: String = got.split(",\"value\":").nth(1).unwrap().to_string();
+        assert_eq!(value, format!("{}}}", json::quoted(want)));
+    }
+
+    #[test]
+    fn what_each_delete_mode_keeps() {
+        let kept = |mode: &str, format: &str| {
+            let s = session(&[
+                ("output.format", format),
+                ("transforms", "u"),
+                ("transforms.u.type", UNWRAP),
+                ("transforms.u.delete.tombstone.handling.mode", mode),
+            ]);
+            (
+                s.kept(&ev(Op::Delete, true)),
+                s.kept(&ev(Op::Update, false)),
+            )
+        };
+        let k = |record, tombstone| Kept { record, tombstone };
+        assert_eq!(kept("drop", "record"), (k(false, false), k(true, false)));
+        assert_eq!(kept("rewrite", "record"), (k(true, false), k(true, false)));
+        assert_eq!(
+            kept("rewrite-with-tombstone", "record"),
+            (k(true, true), k(true, false))
+        );
+        assert_eq!(
+            kept("delete-to-tombstone", "record"),
+            (k(true, false), k(true, false))
+        );
+        assert_eq!(
+            kept("delete-to-tombstone", "value"),
+            (k(false, false), k(true, false))
+        );
+        let plain = session(&[]);
+        assert_eq!(plain.kept(&ev(Op::Delete, true)), k(true, true));
+        assert!(plain.keeps_truncates());
+        let s = session(&[
+            ("schemas.enable", "false"),
+            ("transforms", "u"),
+            ("transforms.u.type", UNWRAP),
+            (
+                "transforms.u.delete.tombstone.handling.mode",
+                "delete-to-tombstone",
+            ),
+        ]);
+        let old = VecRow(vec![Value::Int(1), Value::Null, Value::Null]);
+        assert_eq!(
+            write(&s, &table(&s), Op::Delete, &old),
+            r#"{"topic":"srv.public.t","key":"{\"id\":1}","value":null}"#
+        );
+    }
+
+    #[test]
+    fn routers_rename_topics_keys_and_schemas() {
+        let s = session(&[
+            ("transforms", "merge,rename"),
+            (
+                "transforms.merge.type",
+                "io.debezium.transforms.ByLogicalTableRouter",
+            ),
+            ("transforms.merge.topic.regex", "srv\\.(public)\\.(t)"),
+            ("transforms.merge.topic.replacement", "all.$2"),
+            (
+                "transforms.rename.type",
+                "org.apache.kafka.connect.transforms.RegexRouter",
+            ),
+            ("transforms.rename.regex", "all\\.(.*)|srv\\.message"),
+            ("transforms.rename.replacement", "x_$1"),
+        ]);
+        let t = table(&s);
+        assert_eq!(t.topic, "x_t");
+        assert!(String::from_utf8_lossy(&t.key_prefix).contains(r#"{"type":"string","optional":false,"field":"__dbz__physicalTableIdentifier"}],"optional":false,"name":"all.t.Key"}"#));
+        assert!(String::from_utf8_lossy(&t.value_prefix).contains(r#""name":"all.t.Envelope""#));
+        let mut o = Vec::new();
+        s.write_key_record(
+            &mut o,
+            &t,
+            &VecRow(vec![Value::Int(3), Value::Null, Value::Null]),
+            None,
+        );
+        assert!(String::from_utf8(o)
+            .unwrap()
+            .ends_with(r#""payload":{"id":3,"__dbz__physicalTableIdentifier":"srv.public.t"}}"#));
+        assert_eq!(s.cfg.transforms.route_topic("srv.message"), "x_");
+        assert!(s.check_transforms().is_ok());
+        let bad = session(&[
+            ("transforms", "merge"),
+            (
+                "transforms.merge.type",
+                "io.debezium.transforms.ByLogicalTableRouter",
+            ),
+            ("transforms.merge.topic.regex", "srv\\..*"),
+            ("transforms.merge.topic.replacement", "all"),
+        ]);
+        let e = bad.check_transforms().unwrap_err();
+        assert_eq!(
+            e.message,
+            "option \"transforms.merge.topic.regex\" matches topic \"srv.transaction\""
+        );
+    }
+
+    #[test]
+    fn route_by_field() {
+        let s = session(&[
+            ("schemas.enable", "false"),
+            ("transforms", "u"),
+            ("transforms.u.type", UNWRAP),
+            ("transforms.u.route.by.field", "name"),
+        ]);
+        let t = table(&s);
+        assert!(t.transform_error.is_none());
+        let row = VecRow(vec![Value::Int(1), Value::Bytes(b"to \"x\""), Value::Null]);
+        assert!(write(&s, &t, Op::Create, &row).starts_with(r#"{"topic":"to \"x\"","key":"#));
+        let blank = VecRow(vec![Value::Int(1), Value::Bytes(b" "), Value::Null]);
+        assert!(write(&s, &t, Op::Create, &blank).starts_with(r#"{"topic":"srv.public.t","#));
+        for (field, why) in [("nope", "has no column"), ("id", "is not a string")] {
+            let s = session(&[
+                ("transforms", "u"),
+                ("transforms.u.type", UNWRAP),
+                ("transforms.u.route.by.field", field),
+            ]);
+            let e = table(&s).transform_error.unwrap();
+            assert!(e.message.contains(why), "{}", e.message);
+        }
+    }
 
     #[test]
     fn members_of_flat_objects() {
