@@ -610,3 +610,25 @@ END
 $fn$;
 COMMENT ON FUNCTION cedar_cdc.slot_health(name) IS
     'Replication slots (all, or one): active or not, owner process, confirmed position, lag, retained WAL, and where the server has them conflicting (16+), failover, synced, invalidation_reason, inactive_since (17+) and when idle_replication_slot_timeout (18+) invalidates it';
+
+-- Debezium configurations --------------------------------------------------------------
+
+-- The jsonb forms of the from_debezium functions (the text forms keep the configuration's
+-- property order; jsonb sorts its keys).
+CREATE FUNCTION cedar_cdc.from_debezium(config jsonb)
+RETURNS TABLE (property text, value text, verdict text, detail text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT * FROM cedar_cdc.from_debezium(config::text) $fn$;
+
+CREATE FUNCTION cedar_cdc.from_debezium_options(config jsonb)
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT cedar_cdc.from_debezium_options(config::text) $fn$;
+
+CREATE FUNCTION cedar_cdc.from_debezium_command(config jsonb)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$ SELECT cedar_cdc.from_debezium_command(config::text) $fn$;

@@ -1,11 +1,15 @@
-//! The SQL functions written in Rust: `version()`, `options()`, and the native pieces of
-//! the SQL helpers in `sql/helpers.sql` (what plpgsql cannot do safely).
+//! The SQL functions written in Rust: `version()`, `options()`, the Debezium configuration
+//! import (`from_debezium*`), and the native pieces of the SQL helpers in `sql/helpers.sql`
+//! (what plpgsql cannot do safely).
 
 use std::ffi::CString;
 
+use cedar_cdc_core::config::debezium_import::Import;
 use cedar_cdc_core::error::{Error, ErrorCode};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
+
+use crate::error::OrRaise;
 
 /// The version of the installed cedar_cdc library.
 #[pg_extern(immutable, parallel_safe)]
@@ -28,6 +32,47 @@ fn options() -> TableIterator<
             .iter()
             .map(|o| (o.name, o.default, o.description)),
     )
+}
+
+/// A Debezium configuration (Kafka Connect JSON, Debezium Server or plain properties), each
+/// property with its verdict: a cedar_cdc option, the connection, not applicable, unsupported
+/// or unknown. Secrets come back as NULL.
+#[pg_extern(immutable, parallel_safe)]
+fn from_debezium(
+    config: &str,
+) -> TableIterator<
+    'static,
+    (
+        name!(property, String),
+        name!(value, Option<String>),
+        name!(verdict, &'static str),
+        name!(detail, String),
+    ),
+> {
+    let imp = Import::new(config).or_raise();
+    TableIterator::new(
+        imp.properties
+            .into_iter()
+            .map(|p| (p.name, p.value, p.verdict.as_str(), p.detail)),
+    )
+}
+
+/// The cedar_cdc options of a Debezium configuration as name, value pairs, ready for
+/// `get_changes(…, VARIADIC <this>)`.
+#[pg_extern(immutable, parallel_safe)]
+fn from_debezium_options(config: &str) -> Vec<String> {
+    Import::new(config)
+        .or_raise()
+        .options
+        .into_iter()
+        .flat_map(|(n, v)| [n, v])
+        .collect()
+}
+
+/// The `pg_recvlogical` command that streams a Debezium configuration's slot with its options.
+#[pg_extern(immutable, parallel_safe)]
+fn from_debezium_command(config: &str) -> String {
+    Import::new(config).or_raise().command()
 }
 
 fn bad_row_filter(why: impl Into<String>) -> Error {

@@ -61,6 +61,10 @@ JARS = [
     "connect-api-4.3.0.jar",
     "connect-runtime-4.3.0.jar",
     "connect-json-4.3.0.jar",
+    # The single message transforms: Debezium's (ExtractNewRecordState, ByLogicalTableRouter)
+    # and Kafka's (RegexRouter, and ExtractField/InsertField, which ExtractNewRecordState uses).
+    "debezium-connect-plugins-3.6.3.Final.jar",
+    "connect-transforms-4.3.0.jar",
     "kafka-clients-4.3.0.jar",
     "jackson-annotations-2.21.jar",
     "jackson-core-2.21.2.jar",

@@ -149,9 +149,11 @@ fn on_startup(ctx: Ctx, raw: &[(String, Option<String>)]) {
             pg_sys::GetCurrentTimestamp(),
         )
     };
+    let dbz = emit::Session::new(cfg, &db);
+    dbz.check_transforms().or_raise();
     let st = Box::new(State {
         session: Session {
-            dbz: emit::Session::new(cfg, &db),
+            dbz,
             rels: RelCache::new(cache_cxt),
             change_cxt,
             last: LastCommit {
@@ -412,13 +414,17 @@ unsafe fn on_change(ctx: Ctx, st: &mut State, relation: pg_sys::Relation, c: Cha
             now_us: now_us(),
         };
         let (before, after, toast) = (image(ev.before), image(ev.after), image(ev.toast_from));
-        ctx.write(|o| {
-            s.dbz
-                .write_change(o, plan, &at, ev.op, before, after, toast, &mut s.scratch)
-        });
-        t.emitted += 1;
+        // The transforms may drop a record; transaction metadata has counted it already.
+        let kept = s.dbz.kept(ev);
+        if kept.record {
+            ctx.write(|o| {
+                s.dbz
+                    .write_change(o, plan, &at, ev.op, before, after, toast, &mut s.scratch)
+            });
+            t.emitted += 1;
+        }
         // Debezium follows every delete with a tombstone (a record with a null value).
-        if let (true, Some(b)) = (ev.tombstone, before) {
+        if let (true, Some(b)) = (kept.tombstone, before) {
             ctx.write(|o| s.dbz.write_tombstone(o, plan, b, &mut s.scratch));
         }
     }
@@ -504,8 +510,10 @@ unsafe fn on_truncate(ctx: Ctx, st: &mut State, rel: pg_sys::Relation, lsn: u64)
             .then(|| t.meta.event(&plan.data_collection)),
         now_us: now_us(),
     };
-    ctx.write(|o| s.dbz.write_truncate(o, plan, &at, &mut s.scratch));
-    t.emitted += 1;
+    if s.dbz.keeps_truncates() {
+        ctx.write(|o| s.dbz.write_truncate(o, plan, &at, &mut s.scratch));
+        t.emitted += 1;
+    }
 }
 
 #[pg_guard]

@@ -260,11 +260,12 @@ pub unsafe fn plan_relation(
     }
     // SAFETY: the caller vouches for the relation.
     let key = unsafe { key_attrs(rel) };
-    (
-        TablePlan::new(cfg, nspname, relname, columns, &key),
-        attrs,
-        wire_columns,
-    )
+    let plan = TablePlan::new(cfg, nspname, relname, columns, &key);
+    // A transform that cannot run on this table fails the decoding, as it fails Debezium.
+    if let Some(e) = &plan.transform_error {
+        crate::error::raise(e.clone());
+    }
+    (plan, attrs, wire_columns)
 }
 
 /// An index's columns (key and INCLUDE columns, as JDBC's `getIndexInfo` lists them).

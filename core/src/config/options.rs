@@ -5,6 +5,7 @@
 use crate::config::filters::Filters;
 use crate::config::mappers::Mappers;
 use crate::config::regexlist::KeyColumns;
+use crate::config::transforms::Transforms;
 use crate::error::{Error, ErrorCode, Result};
 
 /// `decimal.handling.mode`.
@@ -139,6 +140,8 @@ pub struct Config {
     pub publication_filtered: bool,
     /// `origin`: decode changes of any origin, only local ones, or only named origins'.
     pub origin: OriginFilter,
+    /// `transforms` and `transforms.<alias>.*`: the single message transforms run here.
+    pub transforms: Transforms,
 }
 
 impl Config {
@@ -193,6 +196,7 @@ impl Config {
             publication_names: Vec::new(),
             publication_filtered: false,
             origin: OriginFilter::Any,
+            transforms: Transforms::default(),
         }
     }
 
@@ -222,6 +226,8 @@ impl Config {
             };
             (o.set)(&mut c, &input)?;
         }
+        // A transform's properties are checked together, once all are in.
+        c.transforms.finish()?;
         Ok(c)
     }
 }
@@ -252,7 +258,7 @@ impl OptionSpec {
     }
 
     /// Whether `name` is one of this option's names or matches one of its patterns.
-    fn accepts(&self, name: &str) -> bool {
+    pub(crate) fn accepts(&self, name: &str) -> bool {
         self.names().any(|n| match n.find(['<', '[']) {
             None => n == name,
             Some(i) => {
@@ -661,6 +667,13 @@ pub const OPTIONS: &[OptionSpec] = &[
             Ok(())
         },
     },
+    OptionSpec {
+        name: "transforms / transforms.<alias>.<property>",
+        default: "",
+        description: "single message transforms run in the server, with Kafka Connect's property names: ExtractNewRecordState, RegexRouter, ByLogicalTableRouter",
+        aliases: &[],
+        set: |c, o| c.transforms.set(o.name, o.required()?),
+    },
 ];
 
 /// `<kind>.include.list` / `<kind>.exclude.list`: the kind and side come from the name.
@@ -824,6 +837,7 @@ mod tests {
                 "message.key.columns" => "public.t:id",
                 "publication_names" => "p",
                 "origin" => "pg_16390, pg_16390_16385",
+                "transforms" => "",
                 _ if o.default.is_empty() => "public\\.t",
                 _ => o.default,
             };

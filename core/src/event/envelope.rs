@@ -71,10 +71,12 @@ impl Session {
             json::quoted(database)
         )
         .into_bytes();
+        // RegexRouter renames these topics too (transforms::check_topics rejects the rest).
         let head = |topic: String| {
+            let topic = crate::plan::table::sanitize_topic(&topic);
             format!(
                 "{{\"topic\":{},\"key\":",
-                json::quoted(&crate::plan::table::sanitize_topic(&topic))
+                json::quoted(&cfg.transforms.route_topic(&topic))
             )
             .into_bytes()
         };
@@ -152,7 +154,10 @@ impl Session {
             return;
         }
         o.put(&t.key_prefix);
-        write_row(o, &t.key, row, toast_from);
+        o.put_u8(b'{');
+        super::write_fields(o, &t.key, row, toast_from);
+        o.put(&t.key_suffix);
+        o.put_u8(b'}');
         if !t.key_prefix.is_empty() {
             o.put_u8(b'}');
         }
@@ -206,6 +211,9 @@ impl Session {
         toast_from: Option<&R>,
         scratch: &mut Vec<u8>,
     ) {
+        if let Some(f) = &t.flat {
+            return self.write_flat_change(o, t, f, at, op, before, after, toast_from, scratch);
+        }
         match self.cfg.output_format {
             OutputFormat::Value => self.write_value_record(o, t, at, op, before, after, toast_from),
             OutputFormat::Record => {

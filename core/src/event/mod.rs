@@ -12,11 +12,13 @@ mod emit;
 mod envelope;
 mod source;
 mod txmeta;
+mod unwrap;
 
 pub use emit::*;
 pub use envelope::{Session, SOURCE_VERSION};
 pub use source::SourceParts;
 pub use txmeta::TxMeta;
+pub use unwrap::Kept;
 
 /// A row the plugin can read column values from.
 pub trait Row {
@@ -100,6 +102,17 @@ pub fn write_row<O: Out + ?Sized, R: Row>(
     toast_from: Option<&R>,
 ) {
     o.put_u8(b'{');
+    write_fields(o, cols, row, toast_from);
+    o.put_u8(b'}');
+}
+
+/// Writes the members of a row struct, without the braces.
+pub fn write_fields<O: Out + ?Sized, R: Row>(
+    o: &mut O,
+    cols: &[ColumnPlan],
+    row: &R,
+    toast_from: Option<&R>,
+) {
     for (i, c) in cols.iter().enumerate() {
         if i > 0 {
             o.put_u8(b',');
@@ -116,7 +129,6 @@ pub fn write_row<O: Out + ?Sized, R: Row>(
             _ => write_value(o, c, &v),
         }
     }
-    o.put_u8(b'}');
 }
 
 /// Whether the key of `new` differs from the key of `old` (Debezium then emits a delete, a

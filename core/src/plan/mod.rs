@@ -4,6 +4,7 @@
 pub mod defaults;
 pub mod schema;
 pub mod table;
+pub mod transforms;
 pub mod types;
 
 pub use table::TablePlan;

@@ -5,6 +5,7 @@
 
 use crate::config::Config;
 use crate::encode::json;
+use crate::error::Error;
 use crate::plan::schema::{field, Schema, Type};
 use crate::plan::types::ColumnPlan;
 
@@ -29,6 +30,13 @@ pub struct TablePlan {
     pub record_head: Vec<u8>,
     /// `schema.table`, the data collection of transaction metadata.
     pub data_collection: String,
+    /// Fields a router adds to the key payload (`,"<name>":"<value>"`), written before its
+    /// closing brace.
+    pub key_suffix: Vec<u8>,
+    /// `ExtractNewRecordState`: the value is the flattened row.
+    pub flat: Option<crate::plan::transforms::FlatPlan>,
+    /// Why the transforms cannot run on this table (raised when it is decoded).
+    pub transform_error: Option<Error>,
 }
 
 /// Debezium's `TopicNamingStrategy` sanitizing: every UTF-16 unit outside `[A-Za-z0-9._-]`
@@ -118,6 +126,9 @@ impl TablePlan {
             source_table: Vec::new(),
             record_head: Vec::new(),
             data_collection: format!("{schema_name}.{table_name}"),
+            key_suffix: Vec::new(),
+            flat: None,
+            transform_error: None,
         };
         t.record_head = format!("{{\"topic\":{},\"key\":", json::quoted(&t.topic)).into_bytes();
         if cfg.schemas_enable {
@@ -133,6 +144,7 @@ impl TablePlan {
             json::quoted(table_name)
         )
         .into_bytes();
+        crate::plan::transforms::apply(cfg, &mut t);
         t
     }
 
@@ -151,7 +163,13 @@ impl TablePlan {
 
     /// The `<topic>.Envelope` schema JSON (version 2).
     pub fn envelope_schema(&self) -> String {
-        let value = self.row_schema(&self.columns, &format!("{}.Value", self.topic), true);
+        self.envelope_schema_named(&self.topic)
+    }
+
+    /// The envelope schema with `<topic>.Value` and `<topic>.Envelope` names (a router may
+    /// rename them).
+    pub fn envelope_schema_named(&self, topic: &str) -> String {
+        let value = self.row_schema(&self.columns, &format!("{topic}.Value"), true);
         let mut s = String::from("{\"type\":\"struct\",\"fields\":[");
         value.write_json(&mut s, Some("before"));
         s.push(',');
@@ -165,7 +183,7 @@ impl TablePlan {
         s.push_str(",{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_us\"}");
         s.push_str(",{\"type\":\"int64\",\"optional\":true,\"field\":\"ts_ns\"}");
         s.push_str("],\"optional\":false,\"name\":");
-        s.push_str(&json::quoted(&format!("{}.Envelope", self.topic)));
+        s.push_str(&json::quoted(&format!("{topic}.Envelope")));
         s.push_str(",\"version\":2}");
         s
     }
