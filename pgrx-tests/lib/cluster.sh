@@ -81,7 +81,9 @@ cluster_standby() {
   run_dir_init
   cluster_stop "$name" 2>/dev/null || true
   rm -rf "$dir"
-  as_postgres "$PGBIN/pg_basebackup" -h "$CEDAR_RUN" -p "$pport" -U postgres -D "$dir" -X stream -R -S "$slot"
+  # Without -R: its primary_conninfo (in postgresql.auto.conf, which wins) has no dbname.
+  as_postgres "$PGBIN/pg_basebackup" -h "$CEDAR_RUN" -p "$pport" -U postgres -D "$dir" -X stream -S "$slot"
+  as_postgres touch "$dir/standby.signal"
   {
     echo "port = $port"
     echo "primary_conninfo = 'host=$CEDAR_RUN port=$pport user=postgres dbname=postgres'"
