@@ -367,6 +367,7 @@ class DecodeStats:
     stream_segments: int = 0
     stream_aborts_top: int = 0
     stream_aborts_sub: int = 0
+    stream_aborts_unstreamed: int = 0
     relation_msgs: int = 0
     empty_streamed_txns: int = 0
     open_streams: list = field(default_factory=list)
@@ -449,7 +450,10 @@ def decode_stream(rows, proto: int = 1):
                 fail("Stream Abort inside a stream or transaction")
             t = streams.get(msg.xid)
             if t is None:
-                fail(f"Stream Abort of unknown xid {msg.xid}")
+                # PostgreSQL 18 tells the subscriber of an abort even when nothing of the
+                # transaction was streamed before (the reorder buffer found it aborted first).
+                stats.stream_aborts_unstreamed += 1
+                continue
             if msg.subxid == msg.xid:
                 del streams[msg.xid]
                 stats.stream_aborts_top += 1

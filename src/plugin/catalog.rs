@@ -211,18 +211,18 @@ unsafe fn default_text(rel: pg_sys::Relation, relname: &str, attnum: i16) -> Opt
     }
 }
 
-/// The plan of a captured relation; `column_list` (attribute numbers) limits its columns.
-/// Also returns how many columns pgoutput sends for it. Output function state goes into
-/// `cxt`.
+/// The plan of a captured relation (`names`: table and schema), with the columns pgoutput
+/// publishes: `published.0` is the publications' column list (attribute numbers), `.1`
+/// whether they publish stored generated columns (`None`: they disagree). Also returns how
+/// many columns pgoutput sends for it. Output function state goes into `cxt`.
 ///
 /// # Safety
 /// `rel` must be an open relation.
 pub unsafe fn plan_relation(
     cfg: &Config,
     rel: pg_sys::Relation,
-    relname: &str,
-    nspname: &str,
-    column_list: Option<&[i16]>,
+    (relname, nspname): (&str, &str),
+    (column_list, generated): (Option<&[i16]>, Option<bool>),
     cxt: pg_sys::MemoryContext,
 ) -> (TablePlan, Vec<AttrInfo>, usize) {
     // SAFETY: the caller vouches for the relation, whose descriptor outlives this call.
@@ -231,10 +231,18 @@ pub unsafe fn plan_relation(
     let mut attrs = Vec::with_capacity(atts.len());
     let mut columns: Vec<ColumnPlan> = Vec::new();
     for (i, att) in atts.iter().enumerate() {
-        // pgoutput (before 18, or without publish_generated_columns) sends no generated
-        // columns, so Debezium has none; a publication's column list leaves out the others.
-        let listed = column_list.is_none_or(|l| l.contains(&att.attnum));
-        if att.attisdropped || att.attgenerated != 0 || !listed {
+        if !att.attisdropped && att.attgenerated != 0 && generated.is_none() {
+            crate::error::raise(
+                cedar_cdc_core::error::Error::new(
+                    cedar_cdc_core::error::ErrorCode::FeatureNotSupported,
+                    format!(
+                        "cannot use different values of publish_generated_columns for table \"{nspname}.{relname}\" in different publications"
+                    ),
+                )
+                .hint("Give the publications in publication_names the same publish_generated_columns, as pgoutput requires."),
+            );
+        }
+        if att.attisdropped || !publishes_column(att, column_list, generated == Some(true)) {
             attrs.push(AttrInfo::skipped(att.attlen));
             continue;
         }
@@ -266,6 +274,22 @@ pub unsafe fn plan_relation(
         crate::error::raise(e.clone());
     }
     (plan, attrs, wire_columns)
+}
+
+/// pgoutput's `logicalrep_should_publish_column`: a column list publishes exactly its columns
+/// (generated ones too, 18+); otherwise every plain column, and stored generated columns when
+/// the publications say `publish_generated_columns = stored` (18+). Debezium sees what
+/// pgoutput sends.
+fn publishes_column(
+    att: &pg_sys::FormData_pg_attribute,
+    column_list: Option<&[i16]>,
+    generated: bool,
+) -> bool {
+    match column_list {
+        Some(l) => l.contains(&att.attnum),
+        None if att.attgenerated == 0 => true,
+        None => generated && att.attgenerated as u8 == pg_sys::ATTRIBUTE_GENERATED_STORED,
+    }
 }
 
 /// An index's columns (key and INCLUDE columns, as JDBC's `getIndexInfo` lists them).

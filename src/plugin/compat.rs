@@ -236,6 +236,19 @@ pub fn publication_rel(_relid: pg_sys::Oid, _pubid: pg_sys::Oid) -> PublicationR
     PublicationRel::default()
 }
 
+/// Whether a publication publishes stored generated columns (`publish_generated_columns`,
+/// 18+).
+#[cfg(feature = "pg18")]
+pub fn publishes_generated(p: &pg_sys::Publication) -> bool {
+    p.pubgencols_type == pg_sys::PublishGencolsType::PUBLISH_GENCOLS_STORED
+}
+
+/// Before 18 pgoutput never publishes generated columns.
+#[cfg(not(feature = "pg18"))]
+pub fn publishes_generated(_p: &pg_sys::Publication) -> bool {
+    false
+}
+
 /// Catalogs whose changes affect which relations are published and how.
 #[cfg(any(feature = "pg15", feature = "pg16", feature = "pg17", feature = "pg18"))]
 pub const PUBLICATION_SYSCACHES: &[pg_sys::SysCacheIdentifier::Type] = &[

@@ -25,6 +25,9 @@ pub struct Published {
     /// Row filters (`prqual` nodes of `publish_as`) for insert, update and delete: `None` when
     /// some publication publishes the action without a filter.
     pub filters: [Option<Vec<*mut pg_sys::Node>>; 3],
+    /// Stored generated columns are published (`publish_generated_columns = stored`, 18+);
+    /// `None` when the publications disagree, which pgoutput refuses for a table that has one.
+    pub generated: Option<bool>,
 }
 
 mod ffi {
@@ -155,11 +158,18 @@ pub unsafe fn decide(
         .collect();
     let columns = column_list(&entries, publish_as)?;
     let filters = row_filters(&entries);
+    let mut gencols = chosen.iter().map(|&p| {
+        // SAFETY: loaded by `load` in this transaction.
+        compat::publishes_generated(unsafe { &*p })
+    });
+    let first = gencols.next().unwrap_or(false);
+    let generated = gencols.all(|g| g == first).then_some(first);
     Ok(Some(Published {
         actions,
         publish_as,
         columns,
         filters,
+        generated,
     }))
 }
 

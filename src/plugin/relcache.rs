@@ -200,6 +200,7 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, parent: pg_sys::MemoryConte
             publish_as: relid,
             columns: None,
             filters: [None, None, None],
+            generated: Some(false),
         })
     } else {
         let pubs = publication::load(&cfg.publication_names).or_raise();
@@ -240,7 +241,13 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, parent: pg_sys::MemoryConte
     let (plan, attrs, wire_columns) = if captured {
         // SAFETY: an open relation.
         unsafe {
-            catalog::plan_relation(cfg, target, &relname, &nspname, p.columns.as_deref(), cxt)
+            catalog::plan_relation(
+                cfg,
+                target,
+                (&relname, &nspname),
+                (p.columns.as_deref(), p.generated),
+                cxt,
+            )
         }
     } else {
         (

@@ -2,7 +2,13 @@
 -- cluster (standing in for a managed primary) and Debezium and cedar_cdc both decode the
 -- applied changes, including the initial table copy, with their replication origins.
 \ir ../../../demo/lineitem_schema.sql
+-- Full before images, except from 18: there an UPDATE or DELETE of a table whose replica
+-- identity holds a generated column (total_amount) that the publication does not publish is an
+-- error, and Debezium's publication publishes none, so the apply worker would stop.
+SELECT current_setting('server_version_num')::int < 180000 AS full_identity \gset
+\if :full_identity
 ALTER TABLE lineitem REPLICA IDENTITY FULL;
+\endif
 CREATE TABLE local_note (id int PRIMARY KEY, note text);
 CREATE EXTENSION dblink;
 SELECT format('host=127.0.0.1 port=%s dbname=conf_subscriber_src user=postgres',
