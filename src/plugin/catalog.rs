@@ -5,7 +5,7 @@
 use std::cell::UnsafeCell;
 use std::ffi::CStr;
 
-use cedar_cdc_core::config::Config;
+use cedar_cdc_core::config::{Config, ReadPath};
 use cedar_cdc_core::plan::table::TablePlan;
 use cedar_cdc_core::plan::types::{plan_column, ColumnPlan, Extract, PgColumn, PgType};
 use pgrx::pg_sys;
@@ -235,9 +235,11 @@ pub unsafe fn plan_relation(
     let mut columns: Vec<ColumnPlan> = Vec::new();
     for (i, att) in atts.iter().enumerate() {
         // pgoutput (before 18, or without publish_generated_columns) sends no generated
-        // columns, so Debezium has none; a publication's column list leaves out the others.
+        // columns, so Debezium streams none, though its snapshot's SELECT reads them; a
+        // publication's column list leaves out the others.
         let listed = column_list.is_none_or(|l| l.contains(&att.attnum));
-        if att.attisdropped || att.attgenerated != 0 || !listed {
+        let generated = att.attgenerated != 0 && cfg.read_path == ReadPath::Stream;
+        if att.attisdropped || generated || !listed {
             attrs.push(AttrInfo::skipped(att.attlen));
             continue;
         }

@@ -84,6 +84,16 @@ impl OriginFilter {
     }
 }
 
+/// How the rows being encoded were read, which Debezium converts differently in places.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadPath {
+    /// Changes decoded from the WAL (Debezium: pgoutput's text values).
+    #[default]
+    Stream,
+    /// Rows read by a snapshot (Debezium: its JDBC `SELECT`, through `ResultSet.getObject`).
+    Snapshot,
+}
+
 /// The parsed options of one decoding session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -139,6 +149,9 @@ pub struct Config {
     pub publication_filtered: bool,
     /// `origin`: decode changes of any origin, only local ones, or only named origins'.
     pub origin: OriginFilter,
+    /// Not an option: how rows reach the encoder, set by the caller that reads them (a
+    /// snapshot); plans follow Debezium's conversions for that path.
+    pub read_path: ReadPath,
 }
 
 impl Config {
@@ -193,6 +206,7 @@ impl Config {
             publication_names: Vec::new(),
             publication_filtered: false,
             origin: OriginFilter::Any,
+            read_path: ReadPath::Stream,
         }
     }
 
