@@ -239,12 +239,14 @@ impl SnapshotTable {
         let natts = unsafe { (*(*rel).rd_att).natts as usize };
         // SAFETY: opened above; the lock is kept.
         unsafe { pg_sys::relation_close(rel, pg_sys::NoLock as i32) };
-        let mut map: Vec<usize> = plan
-            .columns
-            .iter()
-            .chain(plan.key.iter())
-            .map(|col| col.attr)
-            .collect();
+        // Debezium selects the value's columns (a key column left out of the value reads as
+        // NULL), or every column when the filters leave none.
+        let selected = if plan.columns.is_empty() {
+            &plan.key
+        } else {
+            &plan.columns
+        };
+        let mut map: Vec<usize> = selected.iter().map(|col| col.attr).collect();
         map.sort_unstable();
         map.dedup();
         let from = quoted_name(&c.schema, &c.table);
