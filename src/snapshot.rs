@@ -50,7 +50,7 @@ fn parse_options(options: &[Option<String>]) -> Result<Config, Error> {
             None => (o, None),
         });
     }
-    let mut cfg = Config::parse("", pairs.into_iter())?;
+    let mut cfg = Config::parse("", pairs)?;
     cfg.read_path = ReadPath::Snapshot;
     Ok(cfg)
 }

@@ -9,3 +9,4 @@ BEGIN;
 UPDATE lineitem SET notes = 'in a transaction' WHERE lineitem_id = 5;
 INSERT INTO audit_log (what) VALUES ('second');
 COMMIT;
+UPDATE many SET v = 'changed' WHERE id = 512;
