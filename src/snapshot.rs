@@ -115,7 +115,7 @@ fn all_tables() -> Vec<Candidate> {
             "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text \
              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
              WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' \
-               AND n.nspname <> 'information_schema'",
+               AND n.nspname <> 'information_schema' ORDER BY n.nspname, c.relname",
             None,
             &[],
         )?;

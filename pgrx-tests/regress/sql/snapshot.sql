@@ -80,7 +80,13 @@ ROLLBACK;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT count(*) FROM cedar_cdc.snapshot_records('snap_slot', '{table.include.list=snap\..*}', '{snap.items}') r;
 ROLLBACK;
+-- check_prerequisites names the tables a snapshot could not read, and settings that can end it
+SELECT item, status, fix FROM cedar_cdc.check_prerequisites() WHERE item LIKE 'snapshot read: snap.%';
 RESET ROLE;
+SELECT item, status FROM cedar_cdc.check_prerequisites() WHERE item = 'snapshot settings';
+SET statement_timeout = '5min';
+SELECT item, status, detail, fix FROM cedar_cdc.check_prerequisites() WHERE item = 'snapshot settings';
+RESET statement_timeout;
 DROP OWNED BY snap_user;
 DROP ROLE snap_user;
 SELECT pg_drop_replication_slot('snap_slot');
