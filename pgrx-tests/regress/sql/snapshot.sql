@@ -22,7 +22,7 @@ SELECT 'init' FROM pg_create_logical_replication_slot('snap_slot', 'cedar_cdc');
 SELECT r::jsonb -> 'source' ->> 'table' AS tbl, r::jsonb -> 'source' ->> 'snapshot' AS marker,
        r::jsonb ->> 'op' AS op, r::jsonb -> 'before' AS before,
        left((r::jsonb -> 'after')::text, 120) AS after
-  FROM cedar_cdc.snapshot_records('snap_slot', '{schemas.enable=false,table.include.list=snap\..*}') r;
+  FROM cedar_cdc.snapshot_records('snap_slot', ARRAY['schemas.enable=false', 'table.include.list=snap\..*']) r;
 -- the source block: the slot's consistent point, the transaction's xid and start time
 SELECT count(*) AS records,
        bool_and((r::jsonb -> 'source' ->> 'lsn')::numeric
@@ -32,14 +32,14 @@ SELECT count(*) AS records,
                 = floor(extract(epoch FROM transaction_timestamp()) * 1000000)) AS ts_ok,
        bool_and(r::jsonb -> 'source' ->> 'sequence' = '[null,"' || (r::jsonb -> 'source' ->> 'lsn') || '"]') AS sequence_ok,
        bool_and(r::jsonb -> 'transaction' = 'null') AS no_transaction_block
-  FROM cedar_cdc.snapshot_records('snap_slot', '{schemas.enable=false,table.include.list=snap\..*}') r;
+  FROM cedar_cdc.snapshot_records('snap_slot', ARRAY['schemas.enable=false', 'table.include.list=snap\..*']) r;
 -- named tables, in the same order whatever order they are given in; the record format
 SELECT r::jsonb ->> 'topic' AS topic, r::jsonb ->> 'key' AS key, cdc_norm(r::jsonb ->> 'value') AS value
   FROM cedar_cdc.snapshot_records('snap_slot', '{topic.prefix=srv,output.format=record,schemas.enable=false}',
                                   '{snap.nokey,"snap.\"Empty\"","snap.\"Zed\""}') r;
 -- a publication limits the tables to its own
 SELECT r::jsonb -> 'source' ->> 'table' AS tbl
-  FROM cedar_cdc.snapshot_records('snap_slot', '{schemas.enable=false,publication_names=snap_pub,table.include.list=snap\..*}') r;
+  FROM cedar_cdc.snapshot_records('snap_slot', ARRAY['schemas.enable=false', 'publication_names=snap_pub', 'table.include.list=snap\..*']) r;
 COMMIT;
 -- bad input: each an ERROR with a HINT, before any record
 \set VERBOSITY default
@@ -75,10 +75,10 @@ GRANT USAGE ON SCHEMA snap, cedar_cdc TO snap_user;
 GRANT SELECT ON snap.items, snap.nokey, snap."Empty" TO snap_user;
 SET ROLE snap_user;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT count(*) FROM cedar_cdc.snapshot_records('snap_slot', '{table.include.list=snap\..*}') r;
+SELECT count(*) FROM cedar_cdc.snapshot_records('snap_slot', ARRAY['table.include.list=snap\..*']) r;
 ROLLBACK;
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-SELECT count(*) FROM cedar_cdc.snapshot_records('snap_slot', '{table.include.list=snap\..*}', '{snap.items}') r;
+SELECT count(*) FROM cedar_cdc.snapshot_records('snap_slot', ARRAY['table.include.list=snap\..*'], '{snap.items}') r;
 ROLLBACK;
 -- check_prerequisites names the tables a snapshot could not read, and settings that can end it
 SELECT item, status, fix FROM cedar_cdc.check_prerequisites() WHERE item LIKE 'snapshot read: snap.%';
