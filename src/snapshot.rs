@@ -8,6 +8,11 @@
 //! caller's rights); then each table is read through an SPI cursor in batches, one row's
 //! memory at a time, and encoded with the plan and encoder the plugin streams with. The
 //! markers, table order and `source` facts are the core's (`event::snapshot`).
+//!
+//! A read of part of a table (by key range, or any condition) reuses the pieces: a
+//! [`SnapshotTable`] (plan and column mapping), a [`TableReader`] opened with a `WHERE`
+//! condition, and `event::Session::write_change` with `Op::Read` and the `Txn` its records
+//! carry.
 
 use std::collections::VecDeque;
 use std::ffi::CString;
@@ -205,15 +210,15 @@ pub struct SnapshotTable {
 }
 
 impl SnapshotTable {
-    /// Plans `c` for a snapshot with `cfg`; `None` when the options or publications leave it
-    /// out. Errors when the caller may not read it. Takes the table's ACCESS SHARE lock (as
+    /// Plans `c` for a snapshot with `cfg`, or says why it is not read: the options or the
+    /// publications leave it out, or the caller may not read it. Takes the table's ACCESS SHARE lock (as
     /// its SELECT would), held to the end of the transaction.
     fn plan(
         cfg: &Config,
         pubs: Option<&[*mut pg_sys::Publication]>,
         c: &Candidate,
         parent: pg_sys::MemoryContext,
-    ) -> Result<Option<Self>, Excluded> {
+    ) -> Result<Self, Excluded> {
         if !cfg.filters.table_included(&c.schema, &c.table) {
             return Err(Excluded::Filtered);
         }
@@ -246,26 +251,22 @@ impl SnapshotTable {
         } else {
             &plan.columns
         };
-        let mut map: Vec<usize> = selected.iter().map(|col| col.attr).collect();
-        map.sort_unstable();
-        map.dedup();
-        let from = quoted_name(&c.schema, &c.table);
-        if !may_select(c.oid, &map) {
-            return Ok(None);
-        }
-        let names: Vec<String> = map
+        let mut cols: Vec<(usize, &str)> = selected
             .iter()
-            .map(|&a| {
-                let n = plan
-                    .columns
-                    .iter()
-                    .chain(plan.key.iter())
-                    .find(|col| col.attr == a)
-                    .map_or("", |col| col.name.as_str());
-                format!("\"{}\"", n.replace('"', "\"\""))
-            })
+            .map(|col| (col.attr, col.name.as_str()))
             .collect();
-        Ok(Some(SnapshotTable {
+        cols.sort_unstable();
+        cols.dedup();
+        if !may_select(c.oid, cols.iter().map(|(a, _)| *a)) {
+            return Err(Excluded::NoSelect);
+        }
+        let names: Vec<String> = cols
+            .iter()
+            .map(|(_, n)| format!("\"{}\"", n.replace('"', "\"\"")))
+            .collect();
+        let map = cols.iter().map(|(a, _)| *a).collect();
+        let from = quoted_name(&c.schema, &c.table);
+        Ok(SnapshotTable {
             select: format!("SELECT {} FROM {from}", names.join(", ")),
             from,
             plan,
@@ -273,7 +274,7 @@ impl SnapshotTable {
             map,
             natts,
             _cxt: owned,
-        }))
+        })
     }
 }
 
@@ -281,10 +282,12 @@ impl SnapshotTable {
 enum Excluded {
     Filtered,
     Unpublished,
+    /// The caller may not SELECT it (always an error: Debezium's snapshot would fail).
+    NoSelect,
 }
 
 /// Whether the current user may SELECT the table, or at least all of `attrs`.
-fn may_select(relid: pg_sys::Oid, attrs: &[usize]) -> bool {
+fn may_select(relid: pg_sys::Oid, attrs: impl Iterator<Item = usize>) -> bool {
     // SAFETY: privilege checks of an existing relation and its attributes.
     unsafe {
         let user = pg_sys::GetUserId();
@@ -293,8 +296,9 @@ fn may_select(relid: pg_sys::Oid, attrs: &[usize]) -> bool {
         {
             return true;
         }
-        !attrs.is_empty()
-            && attrs.iter().all(|&a| {
+        let mut attrs = attrs.peekable();
+        attrs.peek().is_some()
+            && attrs.all(|a| {
                 pg_sys::pg_attribute_aclcheck(
                     relid,
                     (a + 1) as i16,
@@ -419,9 +423,11 @@ impl Snapshot {
             None => {
                 for c in all_tables() {
                     match SnapshotTable::plan(&cfg, pubs.as_deref(), &c, parent) {
-                        Ok(Some(t)) => planned.push((c.schema, c.table, t)),
-                        Ok(None) => raise(errors::no_select(&quoted_name(&c.schema, &c.table))),
-                        Err(_) => {}
+                        Ok(t) => planned.push((c.schema, c.table, t)),
+                        Err(Excluded::NoSelect) => {
+                            raise(errors::no_select(&quoted_name(&c.schema, &c.table)))
+                        }
+                        Err(Excluded::Filtered | Excluded::Unpublished) => {}
                     }
                 }
             }
@@ -439,8 +445,8 @@ impl Snapshot {
                     }
                     let label = quoted_name(&c.schema, &c.table);
                     match SnapshotTable::plan(&cfg, pubs.as_deref(), &c, parent) {
-                        Ok(Some(t)) => planned.push((c.schema, c.table, t)),
-                        Ok(None) => raise(errors::no_select(&label)),
+                        Ok(t) => planned.push((c.schema, c.table, t)),
+                        Err(Excluded::NoSelect) => raise(errors::no_select(&label)),
                         Err(Excluded::Filtered) => raise(errors::table_filtered(name)),
                         Err(Excluded::Unpublished) => {
                             raise(errors::table_unpublished(name, &cfg.publication_names))
