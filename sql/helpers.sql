@@ -478,6 +478,24 @@ BEGIN
         RETURN NEXT;
     END IF;
 
+    -- the initial snapshot (cedar_cdc.snapshot_records): one statement in one long
+    -- REPEATABLE READ transaction, which these settings may end early
+    item := 'snapshot settings';
+    IF current_setting('statement_timeout') NOT IN ('0', '0ms') THEN
+        status := 'warning';
+        detail := format('statement_timeout = %s may cancel the snapshot of large tables',
+                         current_setting('statement_timeout'));
+        fix := 'SET statement_timeout = 0;  -- in the snapshot''s session, before BEGIN';
+    ELSIF coalesce(current_setting('old_snapshot_threshold', true), '-1') NOT IN ('-1', '-1min') THEN  -- gone in 17
+        status := 'warning';
+        detail := format('old_snapshot_threshold = %s may fail a long snapshot with "snapshot too old"',
+                         current_setting('old_snapshot_threshold'));
+        fix := 'ALTER SYSTEM SET old_snapshot_threshold = -1; then restart PostgreSQL';
+    ELSE
+        status := 'ok'; detail := 'no statement_timeout or old_snapshot_threshold can end a snapshot'; fix := NULL;
+    END IF;
+    RETURN NEXT;
+
     -- the publication
     IF publication IS NOT NULL THEN
         item := 'publication';
@@ -509,10 +527,17 @@ BEGIN
                EXISTS (SELECT FROM pg_index i WHERE i.indrelid = cp.oid AND i.indisprimary) AS has_pk,
                EXISTS (SELECT FROM pg_index i WHERE i.indrelid = cp.oid AND i.indisreplident) AS has_ri_index,
                EXISTS (SELECT FROM pg_index i WHERE i.indrelid = cp.oid AND i.indisunique
-                       AND i.indpred IS NULL AND i.indexprs IS NULL) AS has_unique
+                       AND i.indpred IS NULL AND i.indexprs IS NULL) AS has_unique,
+               has_table_privilege(cp.oid, 'SELECT') AS may_select
         FROM captured cp
         ORDER BY 1
     LOOP
+        IF NOT r.may_select THEN
+            item := 'snapshot read: ' || r.tab; status := 'error';
+            detail := format('role %s may not SELECT the table: cedar_cdc.snapshot_records() cannot read it', current_user);
+            fix := format('GRANT SELECT ON %s TO %I;', r.tab, current_user);
+            RETURN NEXT;
+        END IF;
         IF NOT r.has_pk AND NOT r.has_unique THEN
             item := 'key: ' || r.tab; status := 'warning';
             detail := 'no primary key or unique index: events have a null key, so Kafka cannot keep per-row order or compact';
@@ -534,7 +559,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION cedar_cdc.check_prerequisites(text, boolean) IS
-    'Checks wal_level, output_plugin_libraries, free slots and wal senders, privileges, encoding, failover-slot settings (failover => true, and always on a standby, 17+), and the keys and replica identity of captured tables (those of the publication, else all)';
+    'Checks wal_level, output_plugin_libraries, free slots and wal senders, privileges, encoding, failover-slot settings (failover => true, and always on a standby, 17+), the settings an initial snapshot needs, and the keys, replica identity and readability (for a snapshot) of captured tables (those of the publication, else all)';
 
 CREATE FUNCTION cedar_cdc.slot_health(slot name DEFAULT NULL)
 RETURNS TABLE (

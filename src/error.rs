@@ -10,6 +10,12 @@ fn sqlstate(code: ErrorCode) -> PgSqlErrorCode {
         ErrorCode::UndefinedObject => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
         ErrorCode::FeatureNotSupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
         ErrorCode::DataException => PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
+        ErrorCode::UndefinedTable => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
+        ErrorCode::WrongObjectType => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,
+        ErrorCode::InsufficientPrivilege => PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
+        ErrorCode::ObjectNotInPrerequisiteState => {
+            PgSqlErrorCode::ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE
+        }
         ErrorCode::Internal => PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
     }
 }

@@ -8,6 +8,7 @@
 
 mod error;
 mod plugin;
+mod snapshot;
 mod sql_api;
 
 ::pgrx::pg_module_magic!(name, version);

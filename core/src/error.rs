@@ -14,6 +14,14 @@ pub enum ErrorCode {
     FeatureNotSupported,
     /// 22000 data_exception: a value that cannot be encoded.
     DataException,
+    /// 42P01 undefined_table: a table that does not exist.
+    UndefinedTable,
+    /// 42809 wrong_object_type: a relation that is not a table, a slot of another plugin.
+    WrongObjectType,
+    /// 42501 insufficient_privilege.
+    InsufficientPrivilege,
+    /// 55000 object_not_in_prerequisite_state: a call in the wrong kind of transaction.
+    ObjectNotInPrerequisiteState,
     /// XX000 internal_error: a broken invariant.
     Internal,
 }

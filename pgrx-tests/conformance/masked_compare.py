@@ -8,7 +8,11 @@ masking only what legitimately differs between two consumers of the same WAL:
 * the envelope's processing-time fields: the trailing "ts_ms","ts_us","ts_ns" of a change-event
   payload (right after "op"), and the "ts_ms" right after "op":"m" at the start of a
   logical-decoding-message payload;
-* the payload's source.version value ("source":{"version":"3.6.3.Final",...).
+* the payload's source.version value ("source":{"version":"3.6.3.Final",...);
+* in snapshot records (op "r", source.snapshot first/true/.../last) only, the facts of the
+  snapshot transaction, which two snapshots cannot share: source.ts_ms/ts_us/ts_ns (its start
+  time), source.sequence, source.txId (its xid) and source.lsn (the slot's consistent point).
+  conformance.py checks these separately on each side (check_snapshot_sources).
 
 Masking works on the text with patterns anchored on JSON structure (an unescaped quote is always
 structural in JSON), so key order, number formatting and escaping are still compared exactly.
@@ -40,12 +44,25 @@ _MESSAGE_TS = re.compile(r'((?:\A|"payload":)\{"op":"m","ts_ms":)' + _NUM + r'(?
 # source.version: only the value in a payload ({"source":{"version":"..." ), never the schema's
 # {"type":"string","optional":false,"field":"version"}.
 _SOURCE_VERSION = re.compile(r'("source":\{"version":")(?:[^"\\]|\\.)*(")')
+_STR = r'"(?:[^"\\]|\\.)*"'
+SNAPSHOT_MARKERS = ("first", "first_in_data_collection", "true", "last_in_data_collection", "last")
+# The source block of a snapshot record, from its ts_ms to its lsn.
+_SNAPSHOT_SOURCE = re.compile(
+    r'("source":\{"version":' + _STR + r',"connector":' + _STR + r',"name":' + _STR + r',"ts_ms":)-?\d+'
+    r'(,"snapshot":"(?:' + "|".join(SNAPSHOT_MARKERS) + r')","db":' + _STR + r',"sequence":)' + _STR
+    + r'(,"ts_us":)-?\d+(,"ts_ns":)-?\d+(,"schema":' + _STR + r',"table":' + _STR + r',"txId":)(?:-?\d+|null)'
+    r'(,"lsn":)(?:-?\d+|null)')
+_READ_OP = re.compile(r'"op":"r","ts_ms":' + _NUM + r',"ts_us":' + _NUM + r',"ts_ns":' + _NUM + r'\}\}?\Z')
 
 
 def mask(text: Optional[str]) -> Optional[str]:
-    """Mask processing-time fields and source.version in one key/value JSON text."""
+    """Mask processing-time fields and source.version in one key/value JSON text (and a
+    snapshot record's snapshot-transaction facts)."""
     if text is None:
         return None
+    if _READ_OP.search(text):
+        text = _SNAPSHOT_SOURCE.sub(
+            rf"\g<1>{MASK}\g<2>{MASK}\g<3>{MASK}\g<4>{MASK}\g<5>{MASK}\g<6>{MASK}", text, count=1)
     text = _ENVELOPE_TS.sub(rf"\g<1>{MASK}\g<2>{MASK}\g<3>{MASK}\g<4>", text, count=1)
     text = _MESSAGE_TS.sub(rf"\g<1>{MASK}", text, count=1)
     return _SOURCE_VERSION.sub(rf"\g<1>{MASK}\g<2>", text, count=1)

@@ -76,6 +76,37 @@ class MaskTest(unittest.TestCase):
         self.assertIn('"note":"\\"source\\":{\\"version\\":\\"x\\"} \\"op\\":\\"c\\",\\"ts_ms\\":1"', mask(text))
         self.assertEqual(mask(text).count(M), 4)
 
+    def test_snapshot_record(self):
+        # Captured from Debezium 3.6.3 with snapshot.mode=initial.
+        text = ('{"before":null,"after":{"id":1},"source":{"version":"3.6.3.Final","connector":"postgresql",'
+                '"name":"dbserver1","ts_ms":1796158887876,"snapshot":"first","db":"conf_gen",'
+                '"sequence":"[null,\\"32233568\\"]","ts_us":1796158887876119,"ts_ns":1796158887876119000,'
+                '"schema":"public","table":"A","txId":766,"lsn":32233568,"xmin":null,"origin":null,'
+                '"origin_lsn":null},"transaction":null,"op":"r","ts_ms":1796158888061,"ts_us":1796158888061659,'
+                '"ts_ns":1796158888061659915}')
+        self.assertEqual(
+            mask(text),
+            '{"before":null,"after":{"id":1},"source":{"version":"' + M + '","connector":"postgresql",'
+            '"name":"dbserver1","ts_ms":' + M + ',"snapshot":"first","db":"conf_gen","sequence":' + M + ','
+            '"ts_us":' + M + ',"ts_ns":' + M + ',"schema":"public","table":"A","txId":' + M + ',"lsn":' + M + ','
+            '"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"r","ts_ms":' + M + ','
+            '"ts_us":' + M + ',"ts_ns":' + M + '}')
+        # The marker, the database, the table and the row are still compared.
+        for changed in (text.replace('"first"', '"true"'), text.replace('"A"', '"B"'),
+                        text.replace('{"id":1}', '{"id":2}'), text.replace('"conf_gen"', '"x"')):
+            self.assertNotEqual(mask(changed), mask(text))
+        self.assertEqual(mask(text.replace('"txId":766', '"txId":9').replace('"lsn":32233568', '"lsn":1')),
+                         mask(text))
+
+    def test_snapshot_facts_of_streamed_events_compared(self):
+        # Not a snapshot record: its commit time, sequence, txId and lsn stay.
+        masked = mask(EX["ri_create_payload"])
+        self.assertIn('"sequence":"[\\"24367032\\",\\"24367032\\"]"', masked)
+        self.assertIn('"txId":774,"lsn":24367032', masked)
+        # A streamed event's text cannot become a snapshot record's by its marker alone.
+        fake = EX["ri_create_payload"].replace('"snapshot":"false"', '"snapshot":"first"')
+        self.assertIn('"txId":774,"lsn":24367032', mask(fake))
+
     def test_null(self):
         self.assertIsNone(mask(None))
 

@@ -253,8 +253,9 @@ fn on_begin(
     let origin_lsn = origin.as_ref().map(|_| origin_lsn);
     let t = &mut st.txn;
     t.txn = Txn {
-        xid: Some(xid),
+        xid: Some(u64::from(xid)),
         commit_time,
+        snapshot: None,
         last_commit_lsn: s.last.lsn,
         origin,
         origin_lsn,

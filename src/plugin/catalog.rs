@@ -5,7 +5,7 @@
 use std::cell::UnsafeCell;
 use std::ffi::CStr;
 
-use cedar_cdc_core::config::Config;
+use cedar_cdc_core::config::{Config, ReadPath};
 use cedar_cdc_core::plan::table::TablePlan;
 use cedar_cdc_core::plan::types::{plan_column, ColumnPlan, Extract, PgColumn, PgType};
 use pgrx::pg_sys;
@@ -231,7 +231,10 @@ pub unsafe fn plan_relation(
     let mut attrs = Vec::with_capacity(atts.len());
     let mut columns: Vec<ColumnPlan> = Vec::new();
     for (i, att) in atts.iter().enumerate() {
-        if !att.attisdropped && att.attgenerated != 0 && generated.is_none() {
+        // pgoutput streams the columns its publications publish (`publishes_column`); Debezium's
+        // snapshot SELECT reads every column, generated ones too.
+        let snapshot = cfg.read_path != ReadPath::Stream;
+        if !snapshot && !att.attisdropped && att.attgenerated != 0 && generated.is_none() {
             crate::error::raise(
                 cedar_cdc_core::error::Error::new(
                     cedar_cdc_core::error::ErrorCode::FeatureNotSupported,
@@ -242,7 +245,12 @@ pub unsafe fn plan_relation(
                 .hint("Give the publications in publication_names the same publish_generated_columns, as pgoutput requires."),
             );
         }
-        if att.attisdropped || !publishes_column(att, column_list, generated == Some(true)) {
+        let published = if snapshot {
+            column_list.is_none_or(|l| l.contains(&att.attnum))
+        } else {
+            publishes_column(att, column_list, generated == Some(true))
+        };
+        if att.attisdropped || !published {
             attrs.push(AttrInfo::skipped(att.attlen));
             continue;
         }

@@ -62,9 +62,24 @@ impl OwnedContext {
         }
     }
 
-    /// The context (valid while this value lives and its parent does).
+    /// The context (valid while this value lives and its parent does). It must not be reset:
+    /// a reset reports it gone; reset a [`child`](Self::child) instead.
     pub fn get(&self) -> pg_sys::MemoryContext {
         self.cxt.get()
+    }
+
+    /// A new child context, which may be reset freely and is deleted with this one.
+    pub fn child(&self, name: &'static std::ffi::CStr) -> pg_sys::MemoryContext {
+        // SAFETY: this context is live (owned by `self`); AllocSet's small defaults.
+        unsafe {
+            pg_sys::AllocSetContextCreateInternal(
+                self.get(),
+                name.as_ptr(),
+                0,
+                1024,
+                8 * 1024 * 1024,
+            )
+        }
     }
 }
 

@@ -2,19 +2,20 @@
 //! session and transaction state ([`state`]) and the relation cache ([`relcache`]), which
 //! reads the catalog ([`catalog`]) and the publications ([`publication`]) once per relation.
 //! Memory contexts are owned in [`memory`]; everything that differs between PostgreSQL
-//! majors is in [`compat`].
+//! majors is in [`compat`]. The snapshot (`crate::snapshot`) plans and reads rows with the
+//! same catalog, publication and tuple code.
 
 mod callbacks;
-mod catalog;
+pub(crate) mod catalog;
 mod compat;
-mod memory;
+pub(crate) mod memory;
 mod origin;
 mod output;
-mod publication;
+pub(crate) mod publication;
 mod relcache;
 mod rowfilter;
 mod state;
-mod tuple;
+pub(crate) mod tuple;
 
 pub use compat::raw_parse;
 

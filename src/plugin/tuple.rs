@@ -109,6 +109,53 @@ impl TupleBuf {
         }
     }
 
+    /// Fills this buffer with a row of `natts` attributes from `tuple` (of `desc`), whose
+    /// column `k` is attribute `map[k]`; the other attributes are null. `raw` is scratch.
+    ///
+    /// # Safety
+    /// `tuple` and `desc` must be valid and belong together, with `map.len()` columns.
+    pub unsafe fn deform_mapped(
+        &mut self,
+        tuple: pg_sys::HeapTuple,
+        desc: pg_sys::TupleDesc,
+        map: &[usize],
+        natts: usize,
+        raw: &mut TupleBuf,
+    ) {
+        // SAFETY: the caller vouches for the tuple and its descriptor.
+        unsafe { raw.deform(tuple, desc) };
+        self.values.clear();
+        self.values.resize(natts, pg_sys::Datum::null());
+        self.nulls.clear();
+        self.nulls.resize(natts, true);
+        for (k, &a) in map.iter().enumerate() {
+            if a < natts && k < raw.values.len() {
+                self.values[a] = raw.values[k];
+                self.nulls[a] = raw.nulls[k];
+            }
+        }
+    }
+
+    /// Replaces every on-disk TOAST pointer by the value it points to, fetched and
+    /// decompressed into the current memory context: a snapshot reads values in full (only
+    /// decoding must not fetch TOAST data).
+    ///
+    /// # Safety
+    /// The buffer holds a row read under a regular (not historic) snapshot, with `attrs`
+    /// describing its attributes.
+    pub unsafe fn fetch_toasted(&mut self, attrs: &[AttrInfo]) {
+        for (i, a) in attrs.iter().enumerate() {
+            // SAFETY: non-null values of a varlena attribute; the pointer is fetched under
+            // the caller's snapshot.
+            unsafe {
+                if a.varlena && !self.nulls[i] && is_external_ondisk(self.values[i]) {
+                    let p = pg_sys::pg_detoast_datum_packed(self.values[i].cast_mut_ptr());
+                    self.values[i] = pg_sys::Datum::from(p);
+                }
+            }
+        }
+    }
+
     /// A row view over the deformed values.
     pub fn row<'a>(&'a self, attrs: &'a [AttrInfo]) -> TupleRow<'a> {
         TupleRow { buf: self, attrs }

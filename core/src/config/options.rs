@@ -85,6 +85,16 @@ impl OriginFilter {
     }
 }
 
+/// How the rows being encoded were read, which Debezium converts differently in places.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ReadPath {
+    /// Changes decoded from the WAL (Debezium: pgoutput's text values).
+    #[default]
+    Stream,
+    /// Rows read by a snapshot (Debezium: its JDBC `SELECT`, through `ResultSet.getObject`).
+    Snapshot,
+}
+
 /// The parsed options of one decoding session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -142,6 +152,9 @@ pub struct Config {
     pub origin: OriginFilter,
     /// `transforms` and `transforms.<alias>.*`: the single message transforms run here.
     pub transforms: Transforms,
+    /// Not an option: how rows reach the encoder, set by the caller that reads them (a
+    /// snapshot); plans follow Debezium's conversions for that path.
+    pub read_path: ReadPath,
 }
 
 impl Config {
@@ -197,6 +210,7 @@ impl Config {
             publication_filtered: false,
             origin: OriginFilter::Any,
             transforms: Transforms::default(),
+            read_path: ReadPath::Stream,
         }
     }
 

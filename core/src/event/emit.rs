@@ -39,6 +39,8 @@ impl Actions {
             Op::Update => self.update,
             Op::Delete => self.delete,
             Op::Truncate => self.truncate,
+            // Snapshot reads are not decoded changes: no publication action governs them.
+            Op::Read => true,
         }
     }
 }
@@ -117,7 +119,7 @@ pub fn row_filtered(
             (true, false) => Some(Op::Delete),
             (true, true) => Some(Op::Update),
         },
-        Op::Truncate => Some(Op::Truncate),
+        Op::Truncate | Op::Read => Some(op),
     }
 }
 
@@ -203,7 +205,7 @@ pub fn events(
         ],
         Op::Update => [Some(ev(Op::Update, Some(Old), Some(New), Some(Old))), None],
         Op::Delete => [Some(ev(Op::Delete, Some(Old), None, None)), None],
-        Op::Truncate => [None, None],
+        Op::Truncate | Op::Read => [None, None],
     };
     let mut out = Events::default();
     // skipped.operations applies to each event Debezium writes (a key change's delete and

@@ -19,7 +19,7 @@ pub struct Session {
     pub cfg: Config,
     /// `{"version":…,"connector":"postgresql","name":<prefix>,"ts_ms":`
     pub(super) source_head: Vec<u8>,
-    /// `,"snapshot":"false","db":<db>,"sequence":"[`
+    /// `,"db":<db>,"sequence":"[`
     pub(super) source_db: Vec<u8>,
     /// `{"topic":"<prefix>.transaction","key":`
     tx_record_head: Vec<u8>,
@@ -66,11 +66,7 @@ impl Session {
             json::quoted(&cfg.topic_prefix)
         )
         .into_bytes();
-        let source_db = format!(
-            ",\"snapshot\":\"false\",\"db\":{},\"sequence\":\"[",
-            json::quoted(database)
-        )
-        .into_bytes();
+        let source_db = format!(",\"db\":{},\"sequence\":\"[", json::quoted(database)).into_bytes();
         // RegexRouter renames these topics too (transforms::check_topics rejects the rest).
         let head = |topic: String| {
             let topic = crate::plan::table::sanitize_topic(&topic);
@@ -663,6 +659,62 @@ mod tests {
             String::from_utf8(o).unwrap(),
             r#"{"schema":{"type":"struct","fields":[{"type":"int64","optional":false,"field":"ts_ms"}],"optional":false,"name":"io.debezium.connector.common.Heartbeat","version":1},"payload":{"ts_ms":1795420534741}}"#
         );
+    }
+
+    #[test]
+    fn snapshot_record_matches_captured_debezium() {
+        let mut cfg = Config::defaults("conf_types");
+        cfg.topic_prefix = "dbserver1".into();
+        cfg.schemas_enable = false;
+        let t = ri_default(&cfg);
+        let s = Session::new(cfg, "conf_types");
+        // Captured: snapshot transaction 748 started at 1796158596792105 µs since 1970, slot
+        // consistent point 27656104.
+        let txns = s.snapshot_txns(748, 1_796_158_596_792_105 - temporal::PG_EPOCH_USECS);
+        let row = VecRow(vec![
+            Value::Int(1),
+            Value::Bytes(b"n1"),
+            Value::Null,
+            Value::Int(10),
+        ]);
+        let mut o = Vec::new();
+        let mut scratch = Vec::new();
+        for m in [
+            crate::event::SnapshotMarker::First,
+            crate::event::SnapshotMarker::Last,
+        ] {
+            let at = At {
+                txn: &txns[m.index()],
+                lsn: 27_656_104,
+                block: None,
+                now_us: 1_796_158_597_000_000,
+            };
+            s.write_change(
+                &mut o,
+                &t,
+                &at,
+                Op::Read,
+                None,
+                Some(&row),
+                None,
+                &mut scratch,
+            );
+            o.push(b'\n');
+        }
+        let got = String::from_utf8(o).unwrap();
+        let want = [
+            r#"{"before":null,"after":{"id":1,"name":"n1","note":null,"qty":10},"source":{"version":"3.6.3.Final","connector":"postgresql","name":"dbserver1","ts_ms":1796158596792,"snapshot":"first","db":"conf_types","sequence":"[null,\"27656104\"]","ts_us":1796158596792105,"ts_ns":1796158596792105000,"schema":"public","table":"ri_default","txId":748,"lsn":27656104,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"r","ts_ms":1796158597000,"ts_us":1796158597000000,"ts_ns":1796158597000000000}"#,
+            r#"{"before":null,"after":{"id":1,"name":"n1","note":null,"qty":10},"source":{"version":"3.6.3.Final","connector":"postgresql","name":"dbserver1","ts_ms":1796158596792,"snapshot":"last","db":"conf_types","sequence":"[null,\"27656104\"]","ts_us":1796158596792105,"ts_ns":1796158596792105000,"schema":"public","table":"ri_default","txId":748,"lsn":27656104,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"r","ts_ms":1796158597000,"ts_us":1796158597000000,"ts_ns":1796158597000000000}"#,
+        ];
+        for (g, w) in got.lines().zip(want) {
+            assert_eq!(
+                g.replace(
+                    &format!("\"version\":\"{SOURCE_VERSION}\""),
+                    "\"version\":\"V\""
+                ),
+                w.replace("\"version\":\"3.6.3.Final\"", "\"version\":\"V\"")
+            );
+        }
     }
 
     #[test]

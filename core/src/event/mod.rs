@@ -10,12 +10,14 @@ use crate::plan::types::{write_value, ColumnPlan, Value};
 
 mod emit;
 mod envelope;
+mod snapshot;
 mod source;
 mod txmeta;
 mod unwrap;
 
 pub use emit::*;
 pub use envelope::{Session, SOURCE_VERSION};
+pub use snapshot::{errors as snapshot_errors, snapshot_order, SnapshotMarker, SnapshotPosition};
 pub use source::SourceParts;
 pub use txmeta::TxMeta;
 pub use unwrap::Kept;
@@ -29,8 +31,9 @@ pub trait Row {
 /// The facts of the transaction an event belongs to.
 #[derive(Clone, Debug, Default)]
 pub struct Txn {
-    /// The top-level transaction id (none for a non-transactional message).
-    pub xid: Option<u32>,
+    /// The top-level transaction id (none for a non-transactional message): the 32-bit xid
+    /// of a decoded transaction, the epoch-extended `pg_current_xact_id()` of a snapshot's.
+    pub xid: Option<u64>,
     /// Commit time, microseconds since 2000-01-01 UTC.
     pub commit_time: i64,
     /// `sequence[0]`: end LSN of the previous transaction this session decoded (or the LSN of
@@ -40,6 +43,8 @@ pub struct Txn {
     pub origin: Option<String>,
     /// The origin's commit LSN.
     pub origin_lsn: Option<u64>,
+    /// `source.snapshot` of a snapshot record (`None`: `"false"`, a streamed event).
+    pub snapshot: Option<SnapshotMarker>,
     /// The parts of the `source` block that are the same for every event of the transaction
     /// (see [`Session::prepare_txn`]).
     pub source: SourceParts,
@@ -52,6 +57,8 @@ pub enum Op {
     Update,
     Delete,
     Truncate,
+    /// A row read by a snapshot.
+    Read,
 }
 
 impl Op {
@@ -61,6 +68,7 @@ impl Op {
             Op::Update => b"\"u\"",
             Op::Delete => b"\"d\"",
             Op::Truncate => b"\"t\"",
+            Op::Read => b"\"r\"",
         }
     }
 
@@ -71,6 +79,7 @@ impl Op {
             Op::Update => 'u',
             Op::Delete => 'd',
             Op::Truncate => 't',
+            Op::Read => 'r',
         }
     }
 }

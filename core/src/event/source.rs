@@ -37,6 +37,10 @@ impl Session {
         p.head.clear();
         p.head.extend_from_slice(&self.source_head);
         p.head.put_int(us.div_euclid(1000));
+        p.head.put(b",\"snapshot\":\"");
+        p.head
+            .put(txn.snapshot.map_or("false", |m| m.as_str()).as_bytes());
+        p.head.put_u8(b'"');
         p.head.extend_from_slice(&self.source_db);
         match txn.last_commit_lsn {
             Some(l) => {

@@ -3,7 +3,7 @@
 //! Built once per relation and cached by the plugin until the relation changes; every row of
 //! the relation is then written with no catalog access and no schema work.
 
-use crate::config::Config;
+use crate::config::{Config, ReadPath};
 use crate::encode::json;
 use crate::error::Error;
 use crate::plan::schema::{field, Schema, Type};
@@ -88,13 +88,16 @@ impl TablePlan {
                     .column_included(schema_name, table_name, &c.name)
             })
             .collect();
-        // Key columns stay in the key; one excluded from the value is unknown to Debezium's
-        // JDBC metadata, so its key field is optional and has no default.
+        // Key columns stay in the key. While streaming, one excluded from the value is
+        // unknown to Debezium's JDBC metadata, so its key field is optional and has no
+        // default; a snapshot reads the table's whole metadata (the field keeps its schema)
+        // but selects only the included columns (its value is NULL, written as the default).
+        let stream = cfg.read_path == ReadPath::Stream;
         let key: Vec<ColumnPlan> = key_idx
             .iter()
             .map(|&i| {
                 let mut k = columns[i].clone();
-                if !included[i] {
+                if !included[i] && stream {
                     k.schema.optional = true;
                     k.set_default(None);
                 }

@@ -2,7 +2,9 @@
 //! `PostgresValueConverter.schemaBuilder` with the connector's handling modes).
 
 use super::{oid, ColumnPlan, Encoding, Extract, PgType};
-use crate::config::{BinaryMode, Config, DecimalMode, HstoreMode, IntervalMode, TimePrecisionMode};
+use crate::config::{
+    BinaryMode, Config, DecimalMode, HstoreMode, IntervalMode, ReadPath, TimePrecisionMode,
+};
 use crate::plan::defaults::Mapper;
 use crate::plan::schema::{field, Schema, Type};
 
@@ -100,6 +102,7 @@ fn scalar(
         return Some((X::Text, E::String, s));
     }
     let typmod = ty.typmod;
+    let snapshot = cfg.read_path == ReadPath::Snapshot;
     let r = match ty.oid {
         oid::BOOL => (X::Bool, E::Boolean, plain(Type::Boolean)),
         oid::INT2 => (X::Int2, E::Integer, plain(Type::Int16)),
@@ -132,6 +135,8 @@ fn scalar(
             named(Type::String, "io.debezium.data.Xml"),
         ),
         oid::CHAR => (X::Text, E::String, plain(Type::String)),
+        // pgoutput's `name` values reach no converter (null); a snapshot reads the string.
+        oid::NAME if snapshot => (X::Text, E::String, plain(Type::String)),
         oid::NAME => (X::Nothing, E::Null, plain(Type::String)),
         oid::BYTEA => binary(cfg, opt),
         oid::JSON => (
@@ -152,12 +157,16 @@ fn scalar(
         oid::DATE => match cfg.time_precision_mode {
             TimePrecisionMode::Connect => (
                 X::Date,
-                E::Date { in_array },
+                E::Date {
+                    java_sql: in_array || snapshot,
+                },
                 named(Type::Int32, "org.apache.kafka.connect.data.Date"),
             ),
             _ => (
                 X::Date,
-                E::Date { in_array },
+                E::Date {
+                    java_sql: in_array || snapshot,
+                },
                 named(Type::Int32, "io.debezium.time.Date"),
             ),
         },

@@ -237,9 +237,10 @@ pub enum Encoding {
     Geometric(crate::config::BinaryMode),
     /// `bit(1)`: a boolean.
     BitBool,
-    /// Days since 1970-01-01; inside an array, infinities take Debezium's array values.
+    /// Days since 1970-01-01. `java_sql`: the value goes through `java.sql.Date` (array
+    /// elements, and every value a snapshot reads), with its calendar and infinities.
     Date {
-        in_array: bool,
+        java_sql: bool,
     },
     /// Milliseconds past midnight.
     TimeMillis,
@@ -262,7 +263,7 @@ pub enum Encoding {
     /// hstore as a JSON object (`hstore.handling.mode=map`).
     HstoreMap,
     Array,
-    /// Always null (`name` columns stream as null with pgoutput).
+    /// Always null (`name` columns stream as null with pgoutput; a snapshot reads them).
     Null,
 }
 

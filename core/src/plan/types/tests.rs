@@ -312,3 +312,31 @@ fn defaults_like_debezium() {
         "domains have no default"
     );
 }
+
+#[test]
+fn snapshot_reads_differ_from_the_stream() {
+    let mut snap = cfg();
+    snap.read_path = crate::config::ReadPath::Snapshot;
+    let p = |c: &Config, oid| plan_column(c, &col("c", oid, -1, false)).unwrap();
+    // pgoutput's `name` values reach no converter; a snapshot's SELECT reads them (captured).
+    assert_eq!(enc(&p(&cfg(), oid::NAME), Value::Bytes(b"nm")), "null");
+    assert_eq!(p(&snap, oid::NAME).extract, Extract::Text);
+    assert_eq!(enc(&p(&snap, oid::NAME), Value::Bytes(b"nm")), r#""nm""#);
+    // Dates go through java.sql.Date in a snapshot: its infinities (captured), its calendar.
+    assert_eq!(
+        enc(&p(&cfg(), oid::DATE), Value::Date(i32::MAX)),
+        "-2147472692"
+    );
+    assert_eq!(
+        enc(&p(&snap, oid::DATE), Value::Date(i32::MAX)),
+        "-622191234"
+    );
+    assert_eq!(
+        enc(&p(&snap, oid::DATE), Value::Date(i32::MIN)),
+        "-625821272"
+    );
+    assert_eq!(enc(&p(&snap, oid::DATE), Value::Date(6152)), "17109");
+    // The schema is the same either way.
+    assert_eq!(p(&snap, oid::NAME).schema, p(&cfg(), oid::NAME).schema);
+    assert_eq!(p(&snap, oid::DATE).schema, p(&cfg(), oid::DATE).schema);
+}

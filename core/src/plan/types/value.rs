@@ -57,7 +57,7 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
             }
         }
         (Value::Bytes(b), _) => json::write_str(o, b),
-        (Value::Date(d), Encoding::Date { in_array: true }) => {
+        (Value::Date(d), Encoding::Date { java_sql: true }) => {
             o.put_int(temporal::array_epoch_days(d))
         }
         (Value::Date(d), _) => o.put_int(temporal::epoch_days(d)),

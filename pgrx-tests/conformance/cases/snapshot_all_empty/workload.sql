@@ -1,0 +1,2 @@
+INSERT INTO b VALUES (1, 'streamed');
+INSERT INTO a VALUES (1);

@@ -1,0 +1,2 @@
+INSERT INTO a_empty VALUES (1);
+INSERT INTO e_empty VALUES (1);
