@@ -127,8 +127,14 @@ def cedar_snapshot(conn: Conn, options: list[str], work: Path) -> tuple[list[dic
         return f"SELECT cedar_cdc.snapshot_records('{CEDAR_SLOT}', {arr});\n"
     script = work / "cedar_snapshot.sql"
     script.write_text(
+        # The option list of CREATE_REPLICATION_SLOT arrived in 15; 13 and 14 say USE_SNAPSHOT.
+        "SELECT current_setting('server_version_num')::int >= 150000 AS slot_options \\gset\n"
         "BEGIN ISOLATION LEVEL REPEATABLE READ;\n"
+        "\\if :slot_options\n"
         f"CREATE_REPLICATION_SLOT {CEDAR_SLOT} LOGICAL cedar_cdc (SNAPSHOT 'use');\n"
+        "\\else\n"
+        f"CREATE_REPLICATION_SLOT {CEDAR_SLOT} LOGICAL cedar_cdc USE_SNAPSHOT;\n"
+        "\\endif\n"
         f"SELECT '{SPLIT}';\n" + call("true") + f"SELECT '{SPLIT}';\n" + call("false")
         + f"SELECT '{SPLIT}', pg_current_xact_id(), "
           "(extract(epoch FROM transaction_timestamp()) * 1000000)::int8;\n"
