@@ -129,7 +129,7 @@ def cedar_snapshot(conn: Conn, options: list[str], work: Path) -> tuple[list[dic
     script.write_text(
         # The option list of CREATE_REPLICATION_SLOT arrived in 15; 13 and 14 say USE_SNAPSHOT.
         "SELECT current_setting('server_version_num')::int >= 150000 AS slot_options \\gset\n"
-        "BEGIN ISOLATION LEVEL REPEATABLE READ;\n"
+        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;\n"
         "\\if :slot_options\n"
         f"CREATE_REPLICATION_SLOT {CEDAR_SLOT} LOGICAL cedar_cdc (SNAPSHOT 'use');\n"
         "\\else\n"
