@@ -66,8 +66,8 @@ fn case(u: &mut Unstructured) -> Result<Case> {
     let mut plans = Vec::new();
     for attr in 0..n {
         let mut name = ident(u)?;
-        if plans.iter().any(|p: &ColumnPlan| p.name == name) {
-            name = format!("{attr}");
+        while plans.iter().any(|p: &ColumnPlan| p.name == name) {
+            name.push('#');
         }
         let col = PgColumn {
             attr,
@@ -211,7 +211,10 @@ fuzz_target!(|data: &[u8]| {
         assert_eq!(names, want, "row member names");
         for col in &t.columns {
             if let Err(e) = conforms(&col.schema, &m[col.name.as_str()], false) {
-                panic!("column {:?}: {e}", col.name);
+                panic!(
+                    "column {:?} ({:?}, {:?}): {e}",
+                    col.name, col.pg_type, col.encoding
+                );
             }
         }
         if op == Op::Delete {

@@ -155,10 +155,18 @@ fuzz_target!(|data: &[u8]| {
             assert!(!repeated, "repeated option accepted: {opts:?}");
             for (n, _) in &opts {
                 assert!(
-                    config::names().iter().any(|known| {
-                        let stem = known.split(['<', '[', ' ']).next().unwrap_or(known);
-                        n.starts_with(stem)
-                    }) || n == "publication.name",
+                    config::names()
+                        .iter()
+                        .flat_map(|known| known.split(" / "))
+                        .any(|known| {
+                            let stem = known.split(['<', '[']).next().unwrap_or(known);
+                            if stem.len() == known.len() {
+                                n == known
+                            } else {
+                                n.starts_with(stem)
+                            }
+                        })
+                        || n == "publication.name",
                     "unknown option {n:?} accepted"
                 );
             }

@@ -312,3 +312,31 @@ fn defaults_like_debezium() {
         "domains have no default"
     );
 }
+
+/// Fuzzing found it (arrays): a `timetz[]` element no timetz can hold overflowed while its
+/// fraction was cut. Out-of-domain values give some time of day, never a panic.
+#[test]
+fn out_of_domain_times_do_not_panic() {
+    let elem = PgType::builtin(oid::TIMETZ, -1);
+    let ty = PgType {
+        oid: 1270,
+        element: Some(Box::new(elem)),
+        ..PgType::default()
+    };
+    let c = PgColumn {
+        name: "a".into(),
+        ty,
+        ..PgColumn::default()
+    };
+    let p = plan_column(&cfg(), &c).unwrap();
+    let ep = p.element.as_ref().unwrap();
+    for t in [i64::MIN, i64::MAX, i64::MIN + 999_999] {
+        let s = enc(ep, Value::TimeTz(t, -57_599));
+        let b = s.as_bytes();
+        assert!(
+            b.len() >= 11 && b[3] == b':' && b[6] == b':' && s.ends_with("Z\""),
+            "{s}"
+        );
+    }
+    assert_eq!(enc(ep, Value::TimeTz(3_723_000_456, 0)), "\"01:02:03Z\"");
+}

@@ -73,7 +73,8 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
         (Value::TimeTz(us, zone), _) => {
             // Array elements go through java.sql.Time.toLocalTime(): whole seconds.
             let us = if col.in_array {
-                us - us.rem_euclid(1_000_000)
+                // Wrapping: a stored time is within a day; nothing else may panic.
+                us.wrapping_sub(us.rem_euclid(1_000_000))
             } else {
                 us
             };
