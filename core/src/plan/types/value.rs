@@ -330,6 +330,11 @@ fn money_decimal(text: &[u8]) -> Option<(String, i32)> {
     };
     let v = v.replace(',', "");
     let (digits, scale) = defaults::decimal(&v)?;
+    // cash_out prints at most 19 digits and no exponent; anything else would overflow the
+    // i128 arithmetic below (fuzzing found it), and is not money's text.
+    if scale < 0 || digits.trim_start_matches('-').len() > 20 {
+        return None;
+    }
     let digits = if negative && digits != "0" {
         format!("-{digits}")
     } else {
@@ -564,6 +569,15 @@ mod tests {
         assert_eq!(money_decimal(b"$1,234.56"), Some(("123456".into(), 2)));
         assert_eq!(money_decimal(b"-$1,234.56"), Some(("-123456".into(), 2)));
         assert_eq!(money_decimal(b"($0.50)"), Some(("-50".into(), 2)));
+        // Fuzzing found these: an exponent made a string of 862 million zeros, and long
+        // digit strings overflowed the rescaling.
+        assert_eq!(money_decimal(b"I28622E862281114"), None);
+        assert_eq!(money_decimal(b"$1E3"), None);
+        assert_eq!(money_decimal(b"$123456789012345678901.00"), None);
+        assert_eq!(
+            money_decimal(b"-$92,233,720,368,547,758.08"),
+            Some(("-9223372036854775808".into(), 2))
+        );
         let mut o = Vec::new();
         write_money(&mut o, "123456", 2, Encoding::Money { scale: 2 });
         assert_eq!(o, b"\"AeJA\"");
