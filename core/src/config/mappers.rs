@@ -88,6 +88,9 @@ pub enum Mapping {
     },
 }
 
+/// The longest mask (`column.mask.with.<N>.chars`): PostgreSQL's largest allocation, 1 GB - 1.
+pub const MAX_MASK_CHARS: usize = 0x3fff_ffff;
+
 /// Which rule kind, for Debezium's precedence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Rank {
@@ -129,8 +132,11 @@ impl Mappers {
             })?;
             (Rank::Truncate, false, Mapping::Truncate(len))
         } else if let Some(len) = between(name, "column.mask.with.", ".chars") {
-            let len = n(len).ok_or_else(|| {
-                bad_name("Expected column.mask.with.<N>.chars with a non-negative integer N.")
+            // A mask longer than PostgreSQL's largest value could never be sent.
+            let len = n(len).filter(|l| *l <= MAX_MASK_CHARS).ok_or_else(|| {
+                bad_name(
+                    "Expected column.mask.with.<N>.chars with an integer N from 0 to 1073741823.",
+                )
             })?;
             (Rank::Mask, false, Mapping::Mask(len))
         } else if name == "column.propagate.source.type" {
@@ -298,6 +304,16 @@ mod tests {
             .message
             .contains("NOPE"));
         assert!(m.parse("column.truncate.to.x.chars", "a").is_err());
+        // A mask of 10^18 characters aborted the backend when a table matched (the
+        // allocation failed); masks are bounded by what PostgreSQL can send.
+        assert!(m.parse("column.mask.with.1073741823.chars", "a").unwrap());
+        let e = m
+            .parse("column.mask.with.1000000000000000000.chars", "a")
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid option name \"column.mask.with.1000000000000000000.chars\""
+        );
         let mut m = Mappers::default();
         m.parse("datatype.propagate.source.type", ".+\\.NUMERIC")
             .unwrap();

@@ -340,3 +340,20 @@ fn out_of_domain_times_do_not_panic() {
     }
     assert_eq!(enc(ep, Value::TimeTz(3_723_000_456, 0)), "\"01:02:03Z\"");
 }
+
+/// Masks are written in pieces from their length (a mask of 10^18 characters was built whole
+/// per column and aborted the backend).
+#[test]
+fn masks_are_written_from_their_length() {
+    use crate::config::mappers::Mapping;
+    let mut p = plan(oid::TEXT, -1);
+    p.apply_mapper(&Mapping::Mask(130));
+    assert_eq!(p.mapping, Some(ValueMapping::Mask(130)));
+    assert_eq!(
+        enc(&p, Value::Bytes(b"secret")),
+        format!("\"{}\"", "*".repeat(130))
+    );
+    assert_eq!(enc(&p, Value::Null), format!("\"{}\"", "*".repeat(130)));
+    p.apply_mapper(&Mapping::Mask(0));
+    assert_eq!(enc(&p, Value::Bytes(b"secret")), "\"\"");
+}

@@ -189,7 +189,15 @@ fn write_mapped<O: Out + ?Sized>(
 ) -> bool {
     use ValueMapping as M;
     match (m, v) {
-        (M::Mask(mask), Value::Bytes(_) | Value::Null) => json::write_str(o, mask.as_bytes()),
+        (M::Mask(n), Value::Bytes(_) | Value::Null) => {
+            const STARS: &[u8; 64] = &[b'*'; 64];
+            o.put_u8(b'"');
+            for _ in 0..n / STARS.len() {
+                o.put(STARS);
+            }
+            o.put(&STARS[..n % STARS.len()]);
+            o.put_u8(b'"');
+        }
         (M::Truncate(n), Value::Bytes(b)) => match col.encoding {
             Encoding::Binary(mode) => write_binary(o, &b[..b.len().min(*n)], mode),
             _ => {
