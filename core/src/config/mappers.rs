@@ -4,7 +4,7 @@
 //! `datatype.propagate.source.type`, hashing v1, hashing v2. Mappers change the `Value` schema
 //! and values only, never the key.
 
-use crate::config::regexlist::RegexList;
+use crate::config::regexlist::{RegexBudget, RegexList};
 use crate::error::{Error, ErrorCode, Result};
 
 /// A hash algorithm by its Java `MessageDigest` name.
@@ -116,6 +116,11 @@ fn between<'a>(name: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
 impl Mappers {
     /// Parses a mapper option; `Ok(false)` when `name` is not a mapper option.
     pub fn parse(&mut self, name: &str, value: &str) -> Result<bool> {
+        self.parse_within(name, value, &RegexBudget::default())
+    }
+
+    /// [`Mappers::parse`], charging the patterns to the session's `budget`.
+    pub fn parse_within(&mut self, name: &str, value: &str, budget: &RegexBudget) -> Result<bool> {
         let bad_name = |what: &str| {
             Error::new(
                 ErrorCode::InvalidParameterValue,
@@ -168,7 +173,7 @@ impl Mappers {
         } else {
             return Ok(false);
         };
-        let list = RegexList::parse(name, value)?;
+        let list = RegexList::parse_within(name, value, budget)?;
         self.rules.push((rank, on_type, list, mapping));
         self.rules.sort_by_key(|r| r.0);
         Ok(true)
