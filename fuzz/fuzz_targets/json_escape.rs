@@ -99,7 +99,7 @@ fuzz_target!(|data: &[u8]| {
                 Mapping::Hash {
                     algorithm: cedar_cdc_core::config::mappers::HashAlgorithm::Sha256,
                     salt: data.iter().take(4).copied().collect(),
-                    v2: n % 2 == 0,
+                    v2: n.is_multiple_of(2),
                 },
                 Mapping::Propagate,
             ] {

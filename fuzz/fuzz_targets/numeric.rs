@@ -189,10 +189,12 @@ fn check_finite(n: &Numeric<'_>, scale: i32, bytes: &[u8]) {
     // toPlainString: the unscaled value at dscale with the point dscale digits from the end.
     let plain = n.plain_string();
     let ds = usize::from(n.dscale);
-    if let Some(r) = (!digits.is_empty())
-        .then(|| reference(&digits, last_exp(i32::from(n.dscale))))
-        .unwrap_or(Some("0".into()))
-    {
+    let plain_ref = if digits.is_empty() {
+        Some("0".to_string())
+    } else {
+        reference(&digits, last_exp(i32::from(n.dscale)))
+    };
+    if let Some(r) = plain_ref {
         let body = if ds == 0 {
             r.clone()
         } else {

@@ -166,20 +166,20 @@ fuzz_target!(|data: &[u8]| {
             let t = format!("1970-01-01T{s}");
             assert!(zoned_shape(&t, None), "{s:?}");
         }
-        (OwnedValue::Date(d), Encoding::Date { .. }, Json::Number(n)) if !wild => {
-            if *d != i32::MIN && *d != i32::MAX {
-                assert_eq!(n.as_i64(), Some(i64::from(*d) + PG_EPOCH_DAYS));
-            }
+        (OwnedValue::Date(d), Encoding::Date { .. }, Json::Number(n))
+            if !wild && *d != i32::MIN && *d != i32::MAX =>
+        {
+            assert_eq!(n.as_i64(), Some(i64::from(*d) + PG_EPOCH_DAYS));
         }
         (OwnedValue::Time(us), Encoding::TimeMicros, Json::Number(n)) => {
             assert_eq!(n.as_i64(), Some(*us));
         }
-        (OwnedValue::Timestamp(us), Encoding::TimestampMicros, Json::Number(n)) if !wild => {
-            if *us != i64::MIN && *us != i64::MAX {
-                // Past year 292277 the count wraps, as Java's does (the unit tests pin it).
-                if let Some(want) = us.checked_add(PG_EPOCH_DAYS * USECS_PER_DAY) {
-                    assert_eq!(n.as_i64(), Some(want));
-                }
+        (OwnedValue::Timestamp(us), Encoding::TimestampMicros, Json::Number(n))
+            if !wild && *us != i64::MIN && *us != i64::MAX =>
+        {
+            // Past year 292277 the count wraps, as Java's does (the unit tests pin it).
+            if let Some(want) = us.checked_add(PG_EPOCH_DAYS * USECS_PER_DAY) {
+                assert_eq!(n.as_i64(), Some(want));
             }
         }
         (OwnedValue::Interval(..), Encoding::IntervalString, Json::String(s)) => {
