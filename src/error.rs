@@ -8,7 +8,9 @@ fn sqlstate(code: ErrorCode) -> PgSqlErrorCode {
     match code {
         ErrorCode::InvalidParameterValue => PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
         ErrorCode::UndefinedObject => PgSqlErrorCode::ERRCODE_UNDEFINED_OBJECT,
+        ErrorCode::InvalidRegularExpression => PgSqlErrorCode::ERRCODE_INVALID_REGULAR_EXPRESSION,
         ErrorCode::FeatureNotSupported => PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+        ErrorCode::ProgramLimitExceeded => PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED,
         ErrorCode::DataException => PgSqlErrorCode::ERRCODE_DATA_EXCEPTION,
         ErrorCode::UndefinedTable => PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE,
         ErrorCode::WrongObjectType => PgSqlErrorCode::ERRCODE_WRONG_OBJECT_TYPE,

@@ -10,8 +10,12 @@ pub enum ErrorCode {
     InvalidParameterValue,
     /// 42704 undefined_object: an unknown option or publication.
     UndefinedObject,
+    /// 2201B invalid_regular_expression: a pattern of a regex-list option.
+    InvalidRegularExpression,
     /// 0A000 feature_not_supported.
     FeatureNotSupported,
+    /// 54000 program_limit_exceeded: an event larger than a PostgreSQL message can be.
+    ProgramLimitExceeded,
     /// 22000 data_exception: a value that cannot be encoded.
     DataException,
     /// 42P01 undefined_table: a table that does not exist.

@@ -7,14 +7,17 @@
 use std::ffi::CStr;
 
 use cedar_cdc_core::config::{Config, OriginFilter};
+use cedar_cdc_core::encode::out::Out;
 use cedar_cdc_core::error::{Error, ErrorCode};
 use cedar_cdc_core::event::{self as emit, key_changed, At, Image, MessageAction, Op, Txn};
+use cedar_cdc_core::plan::table::TablePlan;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use super::compat;
 use super::memory::in_change_memory;
 use super::origin;
+use super::output::Excerpt;
 use super::relcache::{self, RelCache, RelEntry};
 use super::rowfilter;
 use super::state::{Ctx, LastCommit, Session, State, TxnState};
@@ -281,7 +284,10 @@ unsafe extern "C-unwind" fn commit(
     let st = unsafe { ctx.state() };
     let (s, t) = (&mut st.session, &st.txn);
     if t.began {
-        ctx.write(|o| s.dbz.write_end(o, &t.txn, end_lsn, &t.meta, &mut s.scratch));
+        let xid = t.txn.xid.unwrap_or(0);
+        ctx.write(&|| format!("END record of transaction {xid}"), |o| {
+            s.dbz.write_end(o, &t.txn, end_lsn, &t.meta, &mut s.scratch)
+        });
     }
     // A transaction Debezium never sees does not move its commit position.
     if t.visible {
@@ -418,7 +424,8 @@ unsafe fn on_change(ctx: Ctx, st: &mut State, relation: pg_sys::Relation, c: Cha
         // The transforms may drop a record; transaction metadata has counted it already.
         let kept = s.dbz.kept(ev);
         if kept.record {
-            ctx.write(|o| {
+            let key_row = if ev.op == Op::Delete { before } else { after };
+            ctx.write(&|| describe("change event", plan, key_row), |o| {
                 s.dbz
                     .write_change(o, plan, &at, ev.op, before, after, toast, &mut s.scratch)
             });
@@ -426,9 +433,35 @@ unsafe fn on_change(ctx: Ctx, st: &mut State, relation: pg_sys::Relation, c: Cha
         }
         // Debezium follows every delete with a tombstone (a record with a null value).
         if let (true, Some(b)) = (kept.tombstone, before) {
-            ctx.write(|o| s.dbz.write_tombstone(o, plan, b, &mut s.scratch));
+            ctx.write(&|| describe("tombstone", plan, Some(b)), |o| {
+                s.dbz.write_tombstone(o, plan, b, &mut s.scratch)
+            });
         }
     }
+}
+
+/// Names a change event (or tombstone) in the error raised when it would pass PostgreSQL's
+/// 1 GB message limit: its table and its key (the key record's first 200 bytes).
+fn describe(kind: &str, plan: &TablePlan, key_row: Option<&TupleRow<'_>>) -> String {
+    match key_row {
+        Some(r) if !plan.key.is_empty() => {
+            let mut key = Excerpt::new(200);
+            emit::write_row(&mut key, &plan.key, r, None);
+            format!(
+                "{kind} of table \"{}\" with key {}",
+                plan.data_collection,
+                key.text()
+            )
+        }
+        _ => format!("{kind} of table \"{}\" (no key)", plan.data_collection),
+    }
+}
+
+/// Names a logical decoding message in that error.
+fn describe_message(prefix: &[u8]) -> String {
+    let mut p = Excerpt::new(200);
+    p.put(prefix);
+    format!("logical decoding message with prefix \"{}\"", p.text())
 }
 
 /// The row filter of the action a change is evaluated with.
@@ -512,7 +545,10 @@ unsafe fn on_truncate(ctx: Ctx, st: &mut State, rel: pg_sys::Relation, lsn: u64)
         now_us: now_us(),
     };
     if s.dbz.keeps_truncates() {
-        ctx.write(|o| s.dbz.write_truncate(o, plan, &at, &mut s.scratch));
+        ctx.write(
+            &|| format!("truncate event of table \"{}\"", plan.data_collection),
+            |o| s.dbz.write_truncate(o, plan, &at, &mut s.scratch),
+        );
         t.emitted += 1;
     }
 }
@@ -560,7 +596,9 @@ fn on_message(
     }
     let action = emit::message_action(&s.dbz, prefix);
     if action == MessageAction::Heartbeat {
-        ctx.write(|o| s.dbz.write_heartbeat(o, now_us(), &mut s.scratch));
+        ctx.write(&|| "heartbeat record".into(), |o| {
+            s.dbz.write_heartbeat(o, now_us(), &mut s.scratch)
+        });
         if transactional {
             t.emitted += 1;
         }
@@ -583,7 +621,9 @@ fn on_message(
                 .then(|| t.meta.message()),
             now_us: now_us(),
         };
-        ctx.write(|o| s.dbz.write_message(o, &at, prefix, content, &mut s.scratch));
+        ctx.write(&|| describe_message(prefix), |o| {
+            s.dbz.write_message(o, &at, prefix, content, &mut s.scratch)
+        });
         t.emitted += 1;
     } else {
         // Debezium: a non-transactional message is its own commit point, has no xid and keeps
@@ -607,6 +647,8 @@ fn on_message(
             block: None,
             now_us: now_us(),
         };
-        ctx.write(|o| s.dbz.write_message(o, &at, prefix, content, &mut s.scratch));
+        ctx.write(&|| describe_message(prefix), |o| {
+            s.dbz.write_message(o, &at, prefix, content, &mut s.scratch)
+        });
     }
 }

@@ -86,13 +86,14 @@ impl Ctx {
         unsafe { &mut *(*self.0).output_plugin_private.cast::<State>() }
     }
 
-    /// Writes one output message, encoded straight into `ctx->out`.
-    pub fn write(self, f: impl FnOnce(&mut StringInfoOut)) {
+    /// Writes one output message, encoded straight into `ctx->out`. `what` names it in the
+    /// ERROR raised when it would pass PostgreSQL's 1 GB message limit.
+    pub fn write(self, what: &dyn Fn() -> String, f: impl FnOnce(&mut StringInfoOut)) {
         // SAFETY: a decoding context inside its callback, which may write messages; `out` is
         // its live output buffer until OutputPluginWrite hands it over.
         unsafe {
             pg_sys::OutputPluginPrepareWrite(self.0, true);
-            f(&mut StringInfoOut::new((*self.0).out));
+            f(&mut StringInfoOut::new((*self.0).out, what));
             pg_sys::OutputPluginWrite(self.0, true);
         }
     }
@@ -131,7 +132,10 @@ impl TxnState {
             return;
         }
         self.began = true;
-        ctx.write(|o| dbz.write_begin(o, &self.txn, lsn, scratch));
+        let xid = self.txn.xid.unwrap_or(0);
+        ctx.write(&|| format!("BEGIN record of transaction {xid}"), |o| {
+            dbz.write_begin(o, &self.txn, lsn, scratch)
+        });
         self.emitted += 1;
     }
 }

@@ -3,7 +3,7 @@
 //! `schema`, `schema.table`, `schema.table.column` or message prefix. An include list and an
 //! exclude list of the same kind together are an error, as in Debezium.
 
-use crate::config::regexlist::RegexList;
+use crate::config::regexlist::{RegexBudget, RegexList};
 use crate::error::{Error, ErrorCode, Result};
 
 /// One kind of filter: an include list, an exclude list, or neither.
@@ -27,11 +27,22 @@ impl Filter {
 
     /// Sets the include list (or the exclude list) of this kind, refusing both.
     pub fn set(&mut self, kind: &str, include: bool, list: &str) -> Result<()> {
+        self.set_within(kind, include, list, &RegexBudget::default())
+    }
+
+    /// [`Filter::set`], charging the patterns to the session's `budget`.
+    pub fn set_within(
+        &mut self,
+        kind: &str,
+        include: bool,
+        list: &str,
+        budget: &RegexBudget,
+    ) -> Result<()> {
         let option = format!(
             "{kind}.{}.list",
             if include { "include" } else { "exclude" }
         );
-        let l = RegexList::parse(&option, list)?;
+        let l = RegexList::parse_within(&option, list, budget)?;
         let conflict = match self {
             Filter::All => false,
             Filter::Include(_) => !include,

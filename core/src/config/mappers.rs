@@ -4,7 +4,7 @@
 //! `datatype.propagate.source.type`, hashing v1, hashing v2. Mappers change the `Value` schema
 //! and values only, never the key.
 
-use crate::config::regexlist::RegexList;
+use crate::config::regexlist::{RegexBudget, RegexList};
 use crate::error::{Error, ErrorCode, Result};
 
 /// A hash algorithm by its Java `MessageDigest` name.
@@ -88,6 +88,9 @@ pub enum Mapping {
     },
 }
 
+/// The longest mask (`column.mask.with.<N>.chars`): PostgreSQL's largest allocation, 1 GB - 1.
+pub const MAX_MASK_CHARS: usize = 0x3fff_ffff;
+
 /// Which rule kind, for Debezium's precedence.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Rank {
@@ -113,6 +116,11 @@ fn between<'a>(name: &'a str, prefix: &str, suffix: &str) -> Option<&'a str> {
 impl Mappers {
     /// Parses a mapper option; `Ok(false)` when `name` is not a mapper option.
     pub fn parse(&mut self, name: &str, value: &str) -> Result<bool> {
+        self.parse_within(name, value, &RegexBudget::default())
+    }
+
+    /// [`Mappers::parse`], charging the patterns to the session's `budget`.
+    pub fn parse_within(&mut self, name: &str, value: &str, budget: &RegexBudget) -> Result<bool> {
         let bad_name = |what: &str| {
             Error::new(
                 ErrorCode::InvalidParameterValue,
@@ -129,8 +137,11 @@ impl Mappers {
             })?;
             (Rank::Truncate, false, Mapping::Truncate(len))
         } else if let Some(len) = between(name, "column.mask.with.", ".chars") {
-            let len = n(len).ok_or_else(|| {
-                bad_name("Expected column.mask.with.<N>.chars with a non-negative integer N.")
+            // A mask longer than PostgreSQL's largest value could never be sent.
+            let len = n(len).filter(|l| *l <= MAX_MASK_CHARS).ok_or_else(|| {
+                bad_name(
+                    "Expected column.mask.with.<N>.chars with an integer N from 0 to 1073741823.",
+                )
             })?;
             (Rank::Mask, false, Mapping::Mask(len))
         } else if name == "column.propagate.source.type" {
@@ -162,7 +173,7 @@ impl Mappers {
         } else {
             return Ok(false);
         };
-        let list = RegexList::parse(name, value)?;
+        let list = RegexList::parse_within(name, value, budget)?;
         self.rules.push((rank, on_type, list, mapping));
         self.rules.sort_by_key(|r| r.0);
         Ok(true)
@@ -298,6 +309,16 @@ mod tests {
             .message
             .contains("NOPE"));
         assert!(m.parse("column.truncate.to.x.chars", "a").is_err());
+        // A mask of 10^18 characters aborted the backend when a table matched (the
+        // allocation failed); masks are bounded by what PostgreSQL can send.
+        assert!(m.parse("column.mask.with.1073741823.chars", "a").unwrap());
+        let e = m
+            .parse("column.mask.with.1000000000000000000.chars", "a")
+            .unwrap_err();
+        assert_eq!(
+            e.message,
+            "invalid option name \"column.mask.with.1000000000000000000.chars\""
+        );
         let mut m = Mappers::default();
         m.parse("datatype.propagate.source.type", ".+\\.NUMERIC")
             .unwrap();

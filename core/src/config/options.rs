@@ -4,7 +4,7 @@
 
 use crate::config::filters::Filters;
 use crate::config::mappers::Mappers;
-use crate::config::regexlist::KeyColumns;
+use crate::config::regexlist::{KeyColumns, RegexBudget};
 use crate::config::transforms::Transforms;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -162,6 +162,7 @@ impl Config {
     /// with `topic.prefix` defaulting to the database name.
     pub fn defaults(database: &str) -> Self {
         let mut c = Config::unset();
+        let budget = RegexBudget::default();
         for o in OPTIONS {
             let value = match o.default {
                 "" => continue,
@@ -172,6 +173,7 @@ impl Config {
                 name: o.names().next().unwrap_or(o.name),
                 value: Some(value),
                 given: false,
+                budget: &budget,
             };
             // A default that does not parse is a bug in the table, caught by the tests.
             if let Err(e) = (o.set)(&mut c, &input) {
@@ -220,15 +222,16 @@ impl Config {
         options: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
     ) -> Result<Self> {
         let mut c = Config::defaults(database);
-        let mut seen: Vec<&str> = Vec::new();
+        // A set: lists of many thousands of options must not take quadratic time.
+        let mut seen = std::collections::HashSet::new();
+        let budget = RegexBudget::default();
         for (name, value) in options {
-            if seen.contains(&name) {
+            if !seen.insert(name) {
                 return Err(Error::new(
                     ErrorCode::InvalidParameterValue,
                     format!("option \"{name}\" is given more than once"),
                 ));
             }
-            seen.push(name);
             let o = OPTIONS
                 .iter()
                 .find(|o| o.accepts(name))
@@ -237,6 +240,7 @@ impl Config {
                 name,
                 value,
                 given: true,
+                budget: &budget,
             };
             (o.set)(&mut c, &input)?;
         }
@@ -290,6 +294,8 @@ struct Input<'a> {
     value: Option<&'a str>,
     /// Given in the slot's options rather than taken from the default.
     given: bool,
+    /// What the session's regular expressions may still take.
+    budget: &'a RegexBudget,
 }
 
 impl<'a> Input<'a> {
@@ -664,7 +670,8 @@ pub const OPTIONS: &[OptionSpec] = &[
             "key columns per table: <table regex>:<col>[,<col>...][;...] (else the primary key)",
         aliases: &[],
         set: |c, o| {
-            c.message_key_columns = Some(KeyColumns::parse(o.name, o.required()?)?);
+            c.message_key_columns =
+                Some(KeyColumns::parse_within(o.name, o.required()?, o.budget)?);
             Ok(())
         },
     },
@@ -707,12 +714,12 @@ fn filter_list(c: &mut Config, o: &Input) -> Result<()> {
         "column" => &mut f.column,
         _ => &mut f.message_prefix,
     };
-    filter.set(kind, include, v)
+    filter.set_within(kind, include, v, o.budget)
 }
 
 /// The column mappers, which read their parameters from the name.
 fn mapper(c: &mut Config, o: &Input) -> Result<()> {
-    if c.mappers.parse(o.name, o.required()?)? {
+    if c.mappers.parse_within(o.name, o.required()?, o.budget)? {
         Ok(())
     } else {
         Err(unrecognized(o.name))

@@ -24,7 +24,10 @@ pub fn to_le_bytes(bit_len: usize, data: &[u8]) -> Vec<u8> {
 /// server's byte order, then the bits) into its bit count and bits; `None` when too short.
 pub fn split_varbit(b: &[u8]) -> Option<(usize, &[u8])> {
     let len: [u8; 4] = b.get(..4)?.try_into().ok()?;
-    Some((i32::from_ne_bytes(len).max(0) as usize, &b[4..]))
+    let bits = &b[4..];
+    // A stored varbit has its bytes; a count beyond them would only allocate and loop.
+    let len = (i32::from_ne_bytes(len).max(0) as usize).min(bits.len() * 8);
+    Some((len, bits))
 }
 
 /// The same from a string of '0'/'1' characters (used for literal defaults).
@@ -52,6 +55,11 @@ mod tests {
         assert_eq!(split_varbit(&b), Some((10, &b[4..])));
         assert_eq!(split_varbit(&b[..3]), None);
         assert_eq!(split_varbit(&(-1i32).to_ne_bytes()), Some((0, &[][..])));
+        assert_eq!(
+            split_varbit(&i32::MAX.to_ne_bytes()),
+            Some((0, &[][..])),
+            "a count beyond the bytes"
+        );
     }
 
     #[test]

@@ -156,41 +156,83 @@ impl<'a> Numeric<'a> {
 
     /// `BigDecimal.stripTrailingZeros()` followed by `setScale(0)` when the scale went
     /// negative: the unscaled value and its scale, as Debezium's `VariableScaleDecimal` holds.
+    ///
+    /// The trailing zeros are counted on the base-10000 digits, so only one big-integer
+    /// conversion is made (dividing out one zero at a time took seconds for the longest
+    /// numerics: fuzzing found it).
     pub fn stripped(&self) -> (BigInt, i32) {
-        let mut scale = i32::from(self.dscale);
-        let mut v = self.unscaled(scale);
+        let dscale = i32::from(self.dscale);
+        // Fraction digits (up to dscale) after which only zeros follow.
+        let mut last = 0;
+        for k in 1..=dscale {
+            if self.fraction_digit(k) != 0 {
+                last = k;
+            }
+        }
+        let v = self.unscaled(last);
         if v.is_zero() {
             return (v, 0);
         }
-        while scale > 0 && v.rem_small(10) == 0 {
-            v.div_pow10(1);
-            scale -= 1;
-        }
-        (v, scale)
+        (v, last)
     }
 
-    /// The plain decimal text PostgreSQL's `numeric_out` prints (`BigDecimal.toPlainString()`).
-    pub fn plain_string(&self) -> String {
-        let scale = i32::from(self.dscale);
-        let v = self.unscaled(scale);
-        let digits = v.magnitude_decimal();
-        let mut s = String::with_capacity(digits.len() + 3);
-        if v.negative {
-            s.push('-');
-        }
-        let scale = scale as usize;
-        if scale == 0 {
-            s.push_str(&digits);
-        } else if digits.len() > scale {
-            s.push_str(&digits[..digits.len() - scale]);
-            s.push('.');
-            s.push_str(&digits[digits.len() - scale..]);
-        } else {
-            s.push_str("0.");
-            for _ in digits.len()..scale {
-                s.push('0');
+    /// Decimal digit `k` (1-based) after the point, within the stored digits.
+    fn fraction_digit(&self, k: i32) -> u32 {
+        // Group index of fraction digit k: groups after the point start at index weight + 1.
+        let g = i64::from(self.weight) + 1 + i64::from((k - 1) / 4);
+        match usize::try_from(g) {
+            Ok(g) if g < self.ndigits() => {
+                let d = self.digit(g);
+                d / 10u32.pow(3 - ((k - 1) % 4) as u32) % 10
             }
-            s.push_str(&digits);
+            _ => 0,
+        }
+    }
+
+    /// The plain decimal text PostgreSQL's `numeric_out` prints (`BigDecimal.toPlainString()`),
+    /// written straight from the base-10000 digits as `get_str_from_var` does (a big-integer
+    /// round trip was quadratic in the length: fuzzing found numerics taking seconds).
+    pub fn plain_string(&self) -> String {
+        let n = self.ndigits();
+        let weight = i64::from(self.weight);
+        let dscale = usize::from(self.dscale);
+        let group = |g: i64| -> u32 {
+            match usize::try_from(g) {
+                Ok(g) if g < n => self.digit(g),
+                _ => 0,
+            }
+        };
+        let mut s = String::with_capacity(4 * (weight.max(0) as usize + 1) + dscale + 2);
+        if weight < 0 {
+            s.push('0');
+        } else {
+            let mut first = true;
+            for g in 0..=weight {
+                let d = group(g);
+                if first {
+                    if d != 0 || g == weight {
+                        s.push_str(&d.to_string());
+                        first = false;
+                    }
+                } else {
+                    s.push_str(&format!("{d:04}"));
+                }
+            }
+        }
+        if dscale > 0 {
+            s.push('.');
+            let mut k = 0;
+            let mut g = weight + 1;
+            while k < dscale {
+                let d = format!("{:04}", group(g));
+                let take = (dscale - k).min(4);
+                s.push_str(&d[..take]);
+                k += take;
+                g += 1;
+            }
+        }
+        if self.negative && s.bytes().any(|b| matches!(b, b'1'..=b'9')) {
+            s.insert(0, '-');
         }
         s
     }
@@ -279,14 +321,6 @@ impl BigInt {
         }
         while self.limbs.last() == Some(&0) {
             self.limbs.pop();
-        }
-        rem as u32
-    }
-
-    fn rem_small(&self, d: u32) -> u32 {
-        let mut rem = 0u64;
-        for l in self.limbs.iter().rev() {
-            rem = ((rem << 32) | u64::from(*l)) % u64::from(d);
         }
         rem as u32
     }
@@ -558,6 +592,48 @@ pub(crate) mod tests {
                 }
             });
         }
+    }
+
+    /// Fuzzing found it (numeric): `toPlainString` and the stripped scale went through big
+    /// integers one decimal digit at a time, seconds for the longest numerics; the results
+    /// stay those of the big-integer definition.
+    #[test]
+    fn long_numerics_are_linear() {
+        // 10^131071 with 16383 fraction digits of zeros, the largest numeric there is.
+        let mut digits = vec![0u8; 2 * 32768];
+        digits[..2].copy_from_slice(&1000u16.to_ne_bytes());
+        let n = Numeric::finite(false, 32767, 16383, &digits[..2]);
+        // Linear: milliseconds even unoptimised (the big-integer way took seconds optimised).
+        let t = std::time::Instant::now();
+        let s = n.plain_string();
+        assert!(t.elapsed().as_secs_f64() < 2.0, "took {:?}", t.elapsed());
+        assert_eq!(s.len(), 131072 + 1 + 16383);
+        assert!(s.starts_with("10000") && s.ends_with("0000"));
+        assert_eq!(s.find('.'), Some(131072));
+        let n = Numeric::finite(false, 300, 16383, &digits[..2]);
+        let (v, scale) = n.stripped();
+        assert_eq!(scale, 0);
+        assert_eq!(v.magnitude_decimal(), format!("1{}", "0".repeat(1203)));
+        with("-0.00", |n| assert_eq!(n.plain_string(), "0.00"));
+        with("-12.340", |n| {
+            assert_eq!(n.plain_string(), "-12.340");
+            assert_eq!(
+                (n.stripped().1, java_b64(&n.stripped().0)),
+                (2, "+y4=".into())
+            );
+        });
+        // Digits beyond the display scale are cut, as a Decimal at that scale would be.
+        let b = [12u16, 3456, 7800]
+            .iter()
+            .flat_map(|d| d.to_ne_bytes())
+            .collect::<Vec<_>>();
+        let n = Numeric::finite(true, 0, 5, &b);
+        assert_eq!(n.plain_string(), "-12.34567");
+        assert_eq!(n.plain_string(), {
+            let v = n.unscaled(5);
+            format!("-{}", v.magnitude_decimal()).replace("1234567", "12.34567")
+        });
+        assert_eq!(n.stripped().1, 5);
     }
 
     #[test]

@@ -42,16 +42,18 @@ pub fn epoch_micros(pg_us: i64) -> i64 {
         i64::MIN => TS_NEG_INFINITY_MICROS,
         us => match us.checked_add(PG_EPOCH_USECS) {
             Some(v) => v,
-            None => {
-                let total = i128::from(us) + i128::from(PG_EPOCH_USECS);
-                let secs = total.div_euclid(1_000_000);
-                let rem = total.rem_euclid(1_000_000) as i64;
-                let sat =
-                    (secs * 1_000_000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
-                sat.wrapping_add(rem)
-            }
+            None => java_micros(i128::from(us) + i128::from(PG_EPOCH_USECS)),
         },
     }
+}
+
+/// µs since 1970 as Java's `TimeUnit.SECONDS.toMicros(epochSecond) + nano / 1000` computes
+/// them: the seconds saturate, then the micro-of-second is added, wrapping.
+fn java_micros(total: i128) -> i64 {
+    let secs = total.div_euclid(1_000_000);
+    let rem = total.rem_euclid(1_000_000) as i64;
+    let sat = (secs * 1_000_000).clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64;
+    sat.wrapping_add(rem)
 }
 
 /// `timestamp` → ms since 1970-01-01 (`io.debezium.time.Timestamp`).
@@ -117,7 +119,8 @@ pub fn array_epoch_micros(pg_us: i64) -> i64 {
     } else {
         days
     };
-    days * USECS_PER_DAY + us
+    // Past year 292277 the count overflows, as for a column (fuzzing found the overflow).
+    java_micros(i128::from(days) * i128::from(USECS_PER_DAY) + i128::from(us))
 }
 
 /// (year, month, day) of a day count since 1970-01-01, proleptic Gregorian.
@@ -242,7 +245,9 @@ pub fn write_array_zoned_timestamp<O: Out + ?Sized>(o: &mut O, pg_us: i64, width
 /// Writes a `timetz` (µs of local time, zone in seconds west of UTC) as Debezium's
 /// `ZonedTime` string: converted to UTC, seconds always printed, fewest fraction digits.
 pub fn write_zoned_time<O: Out + ?Sized>(o: &mut O, time_us: i64, zone_secs_west: i32) {
-    let utc = (time_us + i64::from(zone_secs_west) * 1_000_000).rem_euclid(USECS_PER_DAY);
+    // In 128 bits: a stored time is within a day, but no input may overflow (fuzzing found it).
+    let utc = (i128::from(time_us) + i128::from(zone_secs_west) * 1_000_000)
+        .rem_euclid(i128::from(USECS_PER_DAY)) as i64;
     put_hms(o, utc);
     put_fraction(o, (utc % 1_000_000) as u32 * 1000, 0);
     o.put_u8(b'Z');
@@ -356,6 +361,16 @@ mod tests {
         v.clear();
         write_zoned_time(&mut v, 0, -3600);
         assert_eq!(v, b"23:00:00Z");
+        // Fuzzing found it: times no timetz holds overflowed; they are still a time of day.
+        for (t, z, want) in [
+            (i64::MAX, 57_599, &b"20:00:53.775807Z"[..]),
+            (i64::MIN, -57_599, b"03:59:06.224192Z"),
+            (i64::MAX, i32::MAX, b"07:15:01.775807Z"),
+        ] {
+            v.clear();
+            write_zoned_time(&mut v, t, z);
+            assert_eq!(v, want);
+        }
     }
 
     #[test]
@@ -395,6 +410,13 @@ mod tests {
             array_epoch_micros(pg_us(1500, 1, 1, 0, 0, 0, 0)),
             -14830992000000000
         );
+        // Fuzzing found it: the last years PostgreSQL stores overflowed (a panic in debug
+        // builds); they wrap as a column's do.
+        let last = pg_us(294276, 12, 31, 23, 59, 59, 999_999);
+        assert_eq!(array_epoch_micros(last), epoch_micros(last));
+        assert_eq!(array_epoch_micros(last), -9223372036853775810);
+        assert_eq!(array_epoch_micros(i64::MAX - 1), epoch_micros(i64::MAX - 1));
+        assert!(array_epoch_micros(i64::MIN + 1) < 0);
         let mut v = Vec::new();
         write_array_zoned_timestamp(&mut v, pg_us(-43, 3, 15, 12, 0, 0, 0), 6);
         assert_eq!(v, b"0044-03-15T12:00:00.000000Z");

@@ -118,7 +118,7 @@ pub fn snapshot_order(table_filter: &Filter, tables: &[(String, String)]) -> Vec
     };
     let mut seen = vec![false; tables.len()];
     let mut out = Vec::with_capacity(tables.len());
-    for re in &patterns.0 {
+    for re in patterns.patterns() {
         for &i in &sorted {
             if !seen[i] && re.is_match(&ids[i]) {
                 seen[i] = true;

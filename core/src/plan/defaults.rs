@@ -230,8 +230,17 @@ pub fn decimal(s: &str) -> Option<(String, i32)> {
     let digits = digits.trim_start_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
     let sign = if neg && digits != "0" { "-" } else { "" };
-    Some((format!("{sign}{digits}"), frac.len() as i32 - exp))
+    // No numeric has a larger scale either way (131072 digits before the point, 16383 after);
+    // past that the exponent only makes huge strings (fuzzing found `1E862281114`).
+    let scale = i64::try_from(frac.len()).ok()? - i64::from(exp);
+    if scale.abs() > MAX_DECIMAL_SCALE {
+        return None;
+    }
+    Some((format!("{sign}{digits}"), scale as i32))
 }
+
+/// The largest scale (either sign) [`decimal`] accepts.
+pub const MAX_DECIMAL_SCALE: i64 = 200_000;
 
 fn uuid(s: &str) -> Option<[u8; 16]> {
     let parts: Vec<&str> = s.split('-').collect();
@@ -413,6 +422,18 @@ pub fn to_pg_days(days: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fuzzing found it: an exponent past any numeric's made a huge string (or, at
+    /// `i32::MIN`, overflowed); such literals are no decimal.
+    #[test]
+    fn decimal_exponents_are_bounded() {
+        assert_eq!(decimal("1.50E-3"), Some(("150".into(), 5)));
+        assert_eq!(decimal("12E2"), Some(("12".into(), -2)));
+        assert_eq!(decimal("1E200000"), Some(("1".into(), -200_000)));
+        assert_eq!(decimal("1E200001"), None);
+        assert_eq!(decimal("1E-2147483648"), None);
+        assert_eq!(decimal("28622E862281114"), None);
+    }
 
     #[test]
     fn extracts_like_debezium() {

@@ -300,8 +300,8 @@ pub struct ColumnPlan {
 pub enum ValueMapping {
     /// Keep the first N UTF-16 units of strings, or N bytes of binary values.
     Truncate(usize),
-    /// Replace strings (and NULLs) with this text.
-    Mask(String),
+    /// Replace strings (and NULLs) with this many `*` (written in pieces, never held whole).
+    Mask(usize),
     /// Replace strings with the hex digest, cut to the column length.
     Hash {
         algorithm: crate::config::mappers::HashAlgorithm,
@@ -344,7 +344,7 @@ impl ColumnPlan {
                     .parameters
                     .push(("masked".into(), "true".into()));
                 if chars {
-                    self.mapping = Some(ValueMapping::Mask("*".repeat(*n)));
+                    self.mapping = Some(ValueMapping::Mask(*n));
                 }
             }
             Mapping::Hash {

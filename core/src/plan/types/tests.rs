@@ -340,3 +340,48 @@ fn snapshot_reads_differ_from_the_stream() {
     assert_eq!(p(&snap, oid::NAME).schema, p(&cfg(), oid::NAME).schema);
     assert_eq!(p(&snap, oid::DATE).schema, p(&cfg(), oid::DATE).schema);
 }
+
+/// Fuzzing found it (arrays): a `timetz[]` element no timetz can hold overflowed while its
+/// fraction was cut. Out-of-domain values give some time of day, never a panic.
+#[test]
+fn out_of_domain_times_do_not_panic() {
+    let elem = PgType::builtin(oid::TIMETZ, -1);
+    let ty = PgType {
+        oid: 1270,
+        element: Some(Box::new(elem)),
+        ..PgType::default()
+    };
+    let c = PgColumn {
+        name: "a".into(),
+        ty,
+        ..PgColumn::default()
+    };
+    let p = plan_column(&cfg(), &c).unwrap();
+    let ep = p.element.as_ref().unwrap();
+    for t in [i64::MIN, i64::MAX, i64::MIN + 999_999] {
+        let s = enc(ep, Value::TimeTz(t, -57_599));
+        let b = s.as_bytes();
+        assert!(
+            b.len() >= 11 && b[3] == b':' && b[6] == b':' && s.ends_with("Z\""),
+            "{s}"
+        );
+    }
+    assert_eq!(enc(ep, Value::TimeTz(3_723_000_456, 0)), "\"01:02:03Z\"");
+}
+
+/// Masks are written in pieces from their length (a mask of 10^18 characters was built whole
+/// per column and aborted the backend).
+#[test]
+fn masks_are_written_from_their_length() {
+    use crate::config::mappers::Mapping;
+    let mut p = plan(oid::TEXT, -1);
+    p.apply_mapper(&Mapping::Mask(130));
+    assert_eq!(p.mapping, Some(ValueMapping::Mask(130)));
+    assert_eq!(
+        enc(&p, Value::Bytes(b"secret")),
+        format!("\"{}\"", "*".repeat(130))
+    );
+    assert_eq!(enc(&p, Value::Null), format!("\"{}\"", "*".repeat(130)));
+    p.apply_mapper(&Mapping::Mask(0));
+    assert_eq!(enc(&p, Value::Bytes(b"secret")), "\"\"");
+}

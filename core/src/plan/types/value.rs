@@ -73,7 +73,8 @@ pub fn write_value<O: Out + ?Sized>(o: &mut O, col: &ColumnPlan, v: &Value<'_>) 
         (Value::TimeTz(us, zone), _) => {
             // Array elements go through java.sql.Time.toLocalTime(): whole seconds.
             let us = if col.in_array {
-                us - us.rem_euclid(1_000_000)
+                // Wrapping: a stored time is within a day; nothing else may panic.
+                us.wrapping_sub(us.rem_euclid(1_000_000))
             } else {
                 us
             };
@@ -188,7 +189,15 @@ fn write_mapped<O: Out + ?Sized>(
 ) -> bool {
     use ValueMapping as M;
     match (m, v) {
-        (M::Mask(mask), Value::Bytes(_) | Value::Null) => json::write_str(o, mask.as_bytes()),
+        (M::Mask(n), Value::Bytes(_) | Value::Null) => {
+            const STARS: &[u8; 64] = &[b'*'; 64];
+            o.put_u8(b'"');
+            for _ in 0..n / STARS.len() {
+                o.put(STARS);
+            }
+            o.put(&STARS[..n % STARS.len()]);
+            o.put_u8(b'"');
+        }
         (M::Truncate(n), Value::Bytes(b)) => match col.encoding {
             Encoding::Binary(mode) => write_binary(o, &b[..b.len().min(*n)], mode),
             _ => {
@@ -329,6 +338,11 @@ fn money_decimal(text: &[u8]) -> Option<(String, i32)> {
     };
     let v = v.replace(',', "");
     let (digits, scale) = defaults::decimal(&v)?;
+    // cash_out prints at most 19 digits and no exponent; anything else would overflow the
+    // i128 arithmetic below (fuzzing found it), and is not money's text.
+    if scale < 0 || digits.trim_start_matches('-').len() > 20 {
+        return None;
+    }
     let digits = if negative && digits != "0" {
         format!("-{digits}")
     } else {
@@ -563,6 +577,15 @@ mod tests {
         assert_eq!(money_decimal(b"$1,234.56"), Some(("123456".into(), 2)));
         assert_eq!(money_decimal(b"-$1,234.56"), Some(("-123456".into(), 2)));
         assert_eq!(money_decimal(b"($0.50)"), Some(("-50".into(), 2)));
+        // Fuzzing found these: an exponent made a string of 862 million zeros, and long
+        // digit strings overflowed the rescaling.
+        assert_eq!(money_decimal(b"I28622E862281114"), None);
+        assert_eq!(money_decimal(b"$1E3"), None);
+        assert_eq!(money_decimal(b"$123456789012345678901.00"), None);
+        assert_eq!(
+            money_decimal(b"-$92,233,720,368,547,758.08"),
+            Some(("-9223372036854775808".into(), 2))
+        );
         let mut o = Vec::new();
         write_money(&mut o, "123456", 2, Encoding::Money { scale: 2 });
         assert_eq!(o, b"\"AeJA\"");
