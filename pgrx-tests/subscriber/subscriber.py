@@ -146,8 +146,9 @@ def main() -> None:
           f"{copy_origin if copy_has_origin else None} ({len(copy)})")
     check(sorted(e["after"]["lineitem_id"] for e in copy) == list(range(1, SEED_ROWS + 1)),
           "the initial copy: each seeded row exactly once")
-    check(all(e["source"]["origin_lsn"] == 0 for e in copy),
-          "the initial copy: origin_lsn 0 (the copy has no source commit)")
+    copy_lsn = 0 if copy_has_origin else None
+    check(all(e["source"]["origin_lsn"] == copy_lsn for e in copy),
+          f"the initial copy: origin_lsn {copy_lsn} (the copy has no source commit)")
     ops = [(e["op"], (e["after"] or e["before"])["lineitem_id"]) for e in applied]
     want = [("c", 1001), ("c", 1002), ("u", 1), ("u", 2), ("d", 3), ("u", 1001), ("d", 4)]
     check(ops == want, f"source changes in order: {ops}")
