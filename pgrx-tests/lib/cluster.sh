@@ -132,13 +132,14 @@ recvlogical_bg() {
 }
 
 # Builds the extension in release mode and installs it into the server of CEDAR_PG_MAJOR
-# (the host's, or inside the major's root).
+# (the host's, or inside the major's root). CEDAR_PG_CONFIG picks another host installation
+# (a relocated copy with its own PGBIN, so that parallel work does not share one libdir).
 install_extension() {
   if in_root; then
     bash "$REPO_ROOT/pgrx-tests/lib/majors.sh" run -C "$REPO_ROOT" "$CEDAR_PG_MAJOR" \
       cargo pgrx install --release --features "pg$CEDAR_PG_MAJOR" --no-default-features \
       --pg-config "/usr/lib/postgresql/$CEDAR_PG_MAJOR/bin/pg_config" >/dev/null
   else
-    (cd "$REPO_ROOT" && cargo pgrx install --release --pg-config /usr/bin/pg_config >/dev/null)
+    (cd "$REPO_ROOT" && cargo pgrx install --release --pg-config "${CEDAR_PG_CONFIG:-/usr/bin/pg_config}" >/dev/null)
   fi
 }
