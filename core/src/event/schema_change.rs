@@ -202,15 +202,20 @@ impl DdlTexts {
     }
 
     /// The statements that touched `relid`, in order, joined by `;\n` (a statement text
-    /// repeated by several commands of one query string appears once).
+    /// repeated by several commands of one query string appears once). When none names it
+    /// (a partition attached or detached is named only through its parent), every statement
+    /// of the transaction.
     pub fn for_relation(&self, relid: u32) -> Option<String> {
-        let mut texts: Vec<&str> = Vec::new();
-        for (oids, ddl) in &self.stmts {
-            if oids.contains(&relid) && !texts.contains(&ddl.as_str()) {
-                texts.push(ddl);
+        let pick = |named: bool| {
+            let mut texts: Vec<&str> = Vec::new();
+            for (oids, ddl) in &self.stmts {
+                if (!named || oids.contains(&relid)) && !texts.contains(&ddl.as_str()) {
+                    texts.push(ddl);
+                }
             }
-        }
-        (!texts.is_empty()).then(|| texts.join(";\n"))
+            (!texts.is_empty()).then(|| texts.join(";\n"))
+        };
+        pick(true).or_else(|| pick(false))
     }
 }
 
@@ -501,7 +506,11 @@ mod tests {
             d.for_relation(16384).as_deref(),
             Some("ALTER TABLE t ADD c int;\nALTER TABLE t DROP c")
         );
-        assert_eq!(d.for_relation(1), None);
+        assert_eq!(
+            d.for_relation(1).as_deref(),
+            Some("ALTER TABLE t ADD c int;\nALTER TABLE t DROP c")
+        );
+        assert_eq!(DdlTexts::default().for_relation(1), None);
         assert!(parse_ddl_message(b"x\nddl").is_none());
         assert!(parse_ddl_message(b"no newline").is_none());
     }
