@@ -344,10 +344,12 @@ DECLARE
 BEGIN
     -- The relations the command touched, then the statement: one transactional message that
     -- cedar_cdc (include.schema.changes) puts into the transaction's schema-change records.
+    -- sql_drop reports dropped relations (ddl_command_end lists none for a DROP); a dropped
+    -- column is reported by the ALTER TABLE's ddl_command_end.
     IF TG_EVENT = 'sql_drop' THEN
         SELECT string_agg(DISTINCT objid::text, ' ') INTO oids
           FROM pg_event_trigger_dropped_objects()
-         WHERE classid = 'pg_catalog.pg_class'::regclass;
+         WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0;
     ELSE
         SELECT string_agg(DISTINCT objid::text, ' ') INTO oids
           FROM pg_event_trigger_ddl_commands()
@@ -356,12 +358,11 @@ BEGIN
     IF oids IS NULL THEN
         RETURN;
     END IF;
-    BEGIN
+    -- A role that may not write logical messages still runs its DDL (ddl is then null). No
+    -- EXCEPTION block: a subtransaction's message would be decoded after the rows that follow.
+    IF has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE') THEN
         PERFORM pg_logical_emit_message(true, 'cedar_cdc.ddl', oids || E'\n' || current_query());
-    EXCEPTION WHEN insufficient_privilege THEN
-        -- A role that may not write logical messages still runs its DDL; ddl is then null.
-        NULL;
-    END;
+    END IF;
 END
 $fn$;
 COMMENT ON FUNCTION cedar_cdc.ddl_message() IS

@@ -201,8 +201,8 @@ impl DdlTexts {
         self.stmts.push((oids, ddl));
     }
 
-    /// The statements that touched `relid`, in order, joined by `;\n` (a statement text
-    /// repeated by several commands of one query string appears once). When none names it
+    /// The statements that touched `relid`, in order, one a line (a statement text
+    /// repeated by several commands of one query string appears once; each ends with `;`). When none names it
     /// (a partition attached or detached is named only through its parent), every statement
     /// of the transaction.
     pub fn for_relation(&self, relid: u32) -> Option<String> {
@@ -213,7 +213,23 @@ impl DdlTexts {
                     texts.push(ddl);
                 }
             }
-            (!texts.is_empty()).then(|| texts.join(";\n"))
+            match texts.as_slice() {
+                [] => None,
+                [one] => Some((*one).to_owned()),
+                many => Some(
+                    many.iter()
+                        .map(|t| {
+                            let t = t.trim_end();
+                            if t.ends_with(';') {
+                                t.to_owned()
+                            } else {
+                                format!("{t};")
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                ),
+            }
         };
         pick(true).or_else(|| pick(false))
     }
@@ -504,11 +520,11 @@ mod tests {
         d.push(vec![16384], "ALTER TABLE t DROP c".into());
         assert_eq!(
             d.for_relation(16384).as_deref(),
-            Some("ALTER TABLE t ADD c int;\nALTER TABLE t DROP c")
+            Some("ALTER TABLE t ADD c int;\nALTER TABLE t DROP c;")
         );
         assert_eq!(
             d.for_relation(1).as_deref(),
-            Some("ALTER TABLE t ADD c int;\nALTER TABLE t DROP c")
+            Some("ALTER TABLE t ADD c int;\nALTER TABLE t DROP c;")
         );
         assert_eq!(DdlTexts::default().for_relation(1), None);
         assert!(parse_ddl_message(b"x\nddl").is_none());
