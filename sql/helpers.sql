@@ -341,6 +341,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     oids text;
+    emit regprocedure;
 BEGIN
     -- The relations the command touched, then the statement: one transactional message that
     -- cedar_cdc (include.schema.changes) puts into the transaction's schema-change records.
@@ -360,7 +361,10 @@ BEGIN
     END IF;
     -- A role that may not write logical messages still runs its DDL (ddl is then null). No
     -- EXCEPTION block: a subtransaction's message would be decoded after the rows that follow.
-    IF has_function_privilege('pg_catalog.pg_logical_emit_message(boolean, text, text)', 'EXECUTE') THEN
+    -- 17 added a fourth parameter (flush); the call below resolves to the one the server has.
+    emit := coalesce(to_regprocedure('pg_catalog.pg_logical_emit_message(boolean, text, text, boolean)'),
+                     to_regprocedure('pg_catalog.pg_logical_emit_message(boolean, text, text)'));
+    IF emit IS NOT NULL AND has_function_privilege(emit, 'EXECUTE') THEN
         PERFORM pg_logical_emit_message(true, 'cedar_cdc.ddl', oids || E'\n' || current_query());
     END IF;
 END

@@ -96,12 +96,20 @@ GRANT CREATE ON SCHEMA public TO sc_user;
 SET ROLE sc_user;
 CREATE TABLE sc_own (a int);
 RESET ROLE;
-REVOKE EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) FROM PUBLIC;
+-- (17 added a fourth parameter)
+CREATE FUNCTION sc_emit_privilege(grant_it boolean) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE format(CASE WHEN grant_it THEN 'GRANT EXECUTE ON FUNCTION %s TO PUBLIC'
+                      ELSE 'REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC' END,
+                 coalesce(to_regprocedure('pg_logical_emit_message(boolean, text, text, boolean)'),
+                          to_regprocedure('pg_logical_emit_message(boolean, text, text)')));
+END $$;
+SELECT sc_emit_privilege(false);
 SET ROLE sc_user;
 ALTER TABLE sc_own ADD COLUMN b int;
 DROP TABLE sc_own;
 RESET ROLE;
-GRANT EXECUTE ON FUNCTION pg_logical_emit_message(boolean, text, text) TO PUBLIC;
+SELECT sc_emit_privilege(true);
 REVOKE CREATE ON SCHEMA public FROM sc_user;
 DROP ROLE sc_user;
 SELECT * FROM sc('sc');
