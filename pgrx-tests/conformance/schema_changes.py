@@ -4,7 +4,9 @@ The PostgreSQL connector writes no schema-change records, so there is no Debeziu
 compare with; instead every record of a DDL workload (debezium/SchemaChangeCheck.java) is read by
 Kafka Connect's JsonConverter with schemas, must have exactly the key and value schemas Debezium
 3.6.3 builds for a schema-change topic, must be written back byte for byte, and its tableChanges
-must be what Debezium's ConnectTableChangeSerializer writes for the same table. With schemas off, each record must be
+must be what Debezium's ConnectTableChangeSerializer writes for the same table. Every column
+type's jdbcType, length and scale must be what pgjdbc's TypeInfo (which Debezium's PostgreSQL
+connector reads them from) says for the column's type and typmod. With schemas off, each record must be
 the payload of its schemas-on twin.
 """
 
@@ -42,6 +44,14 @@ CREATE TABLE keyless (a text);
 CREATE TABLE parted (k int, v text) PARTITION BY RANGE (k);
 CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (10);
 DROP TABLE keyless;
+CREATE DOMAIN short_text AS varchar(7);
+CREATE TABLE typed (c_int2 int2, c_int4 int4, c_int8 int8, c_oid oid, c_num numeric(10,2), c_numeric numeric,
+  c_float4 float4, c_float8 float8, c_bool bool, c_bit bit(3), c_varbit varbit(5), c_varbit_any varbit, c_char char(4),
+  c_varchar varchar(9), c_varchar_any varchar, c_text text, c_name name, c_bytea bytea, c_date date, c_time time,
+  c_time3 time(3), c_timetz timetz, c_ts0 timestamp(0), c_ts timestamp, c_tstz3 timestamptz(3), c_tstz timestamptz,
+  c_interval interval, c_interval2 interval second(2), c_uuid uuid, c_json json, c_jsonb jsonb, c_xml xml,
+  c_inet inet, c_int4arr int4[], c_textarr text[], c_mood mood, c_domain short_text, c_money money, c_point point,
+  c_tsvector tsvector, c_int4range int4range);
 """
 
 
@@ -102,6 +112,22 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"record {n}: the {part} without schemas is not the payload of the one with schemas")
     if not any(json.loads(r["value"])["payload"]["ddl"] for r in on):
         problems.append("no record carries the DDL trigger's text")
+    # jdbcType, length and scale of every column of `typed` against pgjdbc's own TypeInfo.
+    catalog = {name: (oid, typmod) for name, oid, typmod in (
+        line.split("|") for line in db.psql("-c", "SELECT attname, atttypid, atttypmod FROM pg_attribute "
+                                             "WHERE attrelid = 'typed'::regclass AND attnum > 0", what="catalog").splitlines())}
+    typed = [json.loads(r["value"])["payload"]["tableChanges"][0] for r in on]
+    typed = [c for c in typed if c["id"].endswith('."typed"')]
+    if not typed:
+        problems.append("no CREATE record for table typed")
+    else:
+        cols = "".join(f"{c['name']} {catalog[c['name']][0]} {catalog[c['name']][1]} {c['jdbcType']} {c['length']} {c['scale']}\n"
+                       for c in typed[-1]["table"]["columns"])
+        p = subprocess.run(["java", "-cp", classpath, "SchemaChangeCheck", "--types",
+                            f"jdbc:postgresql://{args.host}:{args.port}/{DB}"], input=cols, capture_output=True, text=True)
+        print(p.stdout, end="")
+        if p.returncode != 0:
+            problems.append(f"jdbcType, length or scale differ from pgjdbc's {p.stderr[-2000:]}")
     lines = "".join(f"{r['key']}\t{r['value']}\n" for r in on)
     p = subprocess.run(["java", "-cp", classpath, "SchemaChangeCheck", TOPIC], input=lines,
                        capture_output=True, text=True)

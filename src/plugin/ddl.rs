@@ -208,22 +208,12 @@ unsafe fn shape_of_open(cfg: &Config, rel: pg_sys::Relation) -> Option<TableShap
             None
         };
         let ty = type_facts(att.atttypid);
-        let mut base_mod = att.atttypmod;
-        let base = if ty.typtype == b'd' {
-            // SAFETY: a catalog lookup of an existing domain.
-            unsafe { pg_sys::getBaseTypeAndTypmod(att.atttypid, &mut base_mod) }
-        } else {
-            att.atttypid
-        };
-        let typmod = if att.atttypmod >= 0 {
-            att.atttypmod
-        } else {
-            base_mod
-        };
-        let (length, scale) = length_scale(base.to_u32(), typmod);
+        // pgjdbc reads an array's length and scale from its element type, a domain's not at
+        // all (unknown), as Debezium gets them.
+        let (length, scale) = length_scale(ty.elem.unwrap_or(att.atttypid).to_u32(), att.atttypmod);
         columns.push(ColumnShape {
             name: name_str(&att.attname),
-            jdbc_type: jdbc_type(att.atttypid.to_u32(), ty.typtype, ty.is_array),
+            jdbc_type: jdbc_type(att.atttypid.to_u32(), ty.typtype, ty.elem.is_some()),
             native_type: att.atttypid.to_u32(),
             type_name: ty.name,
             length,
@@ -270,7 +260,8 @@ unsafe fn shape_of_open(cfg: &Config, rel: pg_sys::Relation) -> Option<TableShap
 struct TypeFacts {
     name: String,
     typtype: u8,
-    is_array: bool,
+    /// The element type of an array.
+    elem: Option<pg_sys::Oid>,
 }
 
 fn type_facts(typid: pg_sys::Oid) -> TypeFacts {
@@ -285,18 +276,19 @@ fn type_facts(typid: pg_sys::Oid) -> TypeFacts {
             return TypeFacts {
                 name: typid.to_u32().to_string(),
                 typtype: b'b',
-                is_array: false,
+                elem: None,
             };
         }
         let t = &*pg_sys::GETSTRUCT(tup).cast::<pg_sys::FormData_pg_type>();
         let r = TypeFacts {
             name: name_str(&t.typname),
             typtype: t.typtype as u8,
-            is_array: false,
+            elem: None,
         };
         pg_sys::ReleaseSysCache(tup);
+        let elem = pg_sys::get_element_type(typid);
         TypeFacts {
-            is_array: pg_sys::get_element_type(typid) != pg_sys::InvalidOid,
+            elem: (elem != pg_sys::InvalidOid).then_some(elem),
             ..r
         }
     }

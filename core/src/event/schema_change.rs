@@ -102,8 +102,9 @@ pub fn classify(old: Option<&TableShape>, new: Option<&TableShape>) -> Option<Ch
     }
 }
 
-/// pgjdbc's `TypeInfoCache` SQL type of a type: the built-in table, `ARRAY` for arrays,
-/// `DISTINCT` for domains, `STRUCT` for composites, `OTHER` for the rest (enums included).
+/// pgjdbc's `TypeInfoCache` SQL type of a type: the built-in table, `VARCHAR` for enums,
+/// `ARRAY` for arrays, `DISTINCT` for domains, `STRUCT` for composites, `OTHER` for the rest
+/// (checked against pgjdbc's `TypeInfo` by `pgrx-tests/conformance/schema_changes.py`).
 pub fn jdbc_type(oid: u32, typtype: u8, is_array: bool) -> i32 {
     const BIT: i32 = -7;
     match oid {
@@ -121,7 +122,9 @@ pub fn jdbc_type(oid: u32, typtype: u8, is_array: bool) -> i32 {
         1083 | 1266 => 92,            // time, timetz: TIME
         1114 | 1184 => 93,            // timestamp, timestamptz: TIMESTAMP
         1790 => 2012,                 // refcursor: REF_CURSOR
+        142 => 2009,                  // xml: SQLXML
         _ if is_array => 2003,        // ARRAY
+        _ if typtype == b'e' => 12,   // enum: VARCHAR
         _ if typtype == b'd' => 2001, // DISTINCT
         _ if typtype == b'c' => 2002, // STRUCT
         _ => 1111,                    // OTHER
@@ -131,7 +134,8 @@ pub fn jdbc_type(oid: u32, typtype: u8, is_array: bool) -> i32 {
 /// pgjdbc's unknown length (`Integer.MAX_VALUE`, its `unknownLength` default).
 const UNKNOWN_LENGTH: i32 = i32::MAX;
 
-/// pgjdbc's `TypeInfoCache.getPrecision` and `getScale` of a type OID and typmod: Debezium's
+/// pgjdbc's `TypeInfoCache.getPrecision` and `getScale` of a type OID and typmod (an array's
+/// are its element type's, with the column's typmod; a domain's are unknown): Debezium's
 /// PostgreSQL connector reads a column's length and scale this way from pgoutput's RELATION
 /// message (`ColumnMetaData`).
 pub fn length_scale(oid: u32, typmod: i32) -> (i32, i32) {
@@ -505,7 +509,10 @@ mod tests {
         assert_eq!(length_scale(1114, 3), (26, 3));
         assert_eq!(jdbc_type(23, b'b', false), 4);
         assert_eq!(jdbc_type(1007, b'b', true), 2003);
-        assert_eq!(jdbc_type(99999, b'e', false), 1111);
+        assert_eq!(jdbc_type(99999, b'e', false), 12);
+        assert_eq!(jdbc_type(99999, b'd', false), 2001);
+        assert_eq!(jdbc_type(142, b'b', false), 2009);
+        assert_eq!(jdbc_type(3802, b'b', false), 1111);
     }
 
     #[test]

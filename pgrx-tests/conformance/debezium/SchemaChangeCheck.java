@@ -29,6 +29,10 @@ import org.apache.kafka.connect.json.JsonConverter;
  */
 public class SchemaChangeCheck {
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("--types")) {
+            types(args[1]);
+            return;
+        }
         String topic = args[0];
         PostgresConnectorConfig cfg = new PostgresConnectorConfig(Configuration.create()
                 .with("topic.prefix", topic).with("database.hostname", "localhost")
@@ -98,6 +102,38 @@ public class SchemaChangeCheck {
                     + (t == null ? "" : " columns " + t.getArray("columns").size() + " key " + t.getArray("primaryKeyColumnNames")));
         }
         System.out.println(n + " schema-change records read and written back by JsonConverter");
+    }
+
+    /**
+     * Reads "name oid typmod jdbcType length scale" lines (a column of a record and its catalog
+     * type) and compares them with pgjdbc's TypeInfo, which Debezium's PostgreSQL connector reads
+     * them from (TypeRegistry, pgoutput ColumnMetaData).
+     */
+    private static void types(String url) throws Exception {
+        java.util.Properties props = new java.util.Properties();
+        props.setProperty("user", "postgres");
+        try (java.sql.Connection conn = java.sql.DriverManager.getConnection(url, props)) {
+            org.postgresql.core.TypeInfo ti = conn.unwrap(org.postgresql.jdbc.PgConnection.class).getTypeInfo();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            int bad = 0;
+            int n = 0;
+            for (String line; (line = in.readLine()) != null; n++) {
+                String[] f = line.split(" ");
+                int oid = Integer.parseInt(f[1]);
+                int typmod = Integer.parseInt(f[2]);
+                String want = ti.getSQLType(oid) + " " + ti.getPrecision(oid, typmod) + " " + ti.getScale(oid, typmod);
+                String got = f[3] + " " + f[4] + " " + f[5];
+                if (!want.equals(got)) {
+                    System.out.println("column " + f[0] + " (oid " + oid + ", typmod " + typmod + "): jdbcType length scale "
+                            + got + ", pgjdbc says " + want);
+                    bad++;
+                }
+            }
+            System.out.println(n + " columns' jdbcType, length and scale compared with pgjdbc's TypeInfo");
+            if (bad > 0) {
+                System.exit(1);
+            }
+        }
     }
 
     private static void check(int n, String what, boolean ok) {
