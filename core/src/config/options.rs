@@ -127,6 +127,9 @@ pub struct Config {
     pub message_key_columns: Option<KeyColumns>,
     /// `provide.transaction.metadata`: BEGIN/END records and a `transaction` block per event.
     pub provide_transaction_metadata: bool,
+    /// `include.schema.changes`: a schema-change record (topic `<topic.prefix>`) whenever a
+    /// captured table's shape changes.
+    pub include_schema_changes: bool,
     /// `skipped.operations`: letters of the operations not emitted (`c`, `u`, `d`, `t`).
     pub skipped_operations: String,
     /// `skipped.operations` was given: Debezium then leaves those operations out of its
@@ -202,6 +205,7 @@ impl Config {
             tombstones_on_delete: false,
             message_key_columns: None,
             provide_transaction_metadata: false,
+            include_schema_changes: false,
             skipped_operations: String::new(),
             skipped_operations_set: false,
             heartbeat_topic_prefix: String::new(),
@@ -507,6 +511,16 @@ pub const OPTIONS: &[OptionSpec] = &[
         aliases: &[],
         set: |c, o| {
             c.provide_transaction_metadata = o.boolean()?;
+            Ok(())
+        },
+    },
+    OptionSpec {
+        name: "include.schema.changes",
+        default: "false",
+        description: "schema-change records on <prefix> when a captured table's shape changes",
+        aliases: &[],
+        set: |c, o| {
+            c.include_schema_changes = o.boolean()?;
             Ok(())
         },
     },

@@ -27,10 +27,14 @@ pub struct Session {
     message_record_head: Vec<u8>,
     /// `{"topic":"__debezium-heartbeat.<prefix>","key":`
     heartbeat_record_head: Vec<u8>,
+    /// `{"topic":"<prefix>","key":` (schema-change records).
+    pub(super) schema_change_record_head: Vec<u8>,
+    /// The database name (schema-change records' `databaseName`).
+    pub(super) database: String,
 }
 
 /// Something that writes a record into a sink.
-type Writer<'a> = &'a dyn Fn(&mut dyn Out);
+pub(super) type Writer<'a> = &'a dyn Fn(&mut dyn Out);
 
 /// The value of `source.version`: ours, not Debezium's (documented in the README).
 pub const SOURCE_VERSION: &str = concat!("cedar_cdc-", env!("CARGO_PKG_VERSION"));
@@ -83,6 +87,8 @@ impl Session {
                 "{}.{}",
                 cfg.heartbeat_topic_prefix, cfg.topic_prefix
             )),
+            schema_change_record_head: head(cfg.topic_prefix.clone()),
+            database: database.to_owned(),
             cfg,
             source_head,
             source_db,
@@ -166,7 +172,7 @@ impl Session {
 
     /// Writes `{"topic":…,"key":<key>,"value":<value>}` (record format) or the value alone.
     /// `key` and `value` write their records into the scratch buffer.
-    fn write_record<O: Out>(
+    pub(super) fn write_record<O: Out>(
         &self,
         o: &mut O,
         head: &[u8],
@@ -274,7 +280,12 @@ impl Session {
         }
     }
 
-    fn schema_wrapped(&self, o: &mut dyn Out, schema: &str, payload: &dyn Fn(&mut dyn Out)) {
+    pub(super) fn schema_wrapped(
+        &self,
+        o: &mut dyn Out,
+        schema: &str,
+        payload: &dyn Fn(&mut dyn Out),
+    ) {
         if self.cfg.schemas_enable {
             o.put(b"{\"schema\":");
             o.put(schema.as_bytes());
