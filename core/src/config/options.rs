@@ -945,20 +945,20 @@ mod tests {
             b"$libdir/evil; DROP TABLE t".to_vec()
         );
         // A transform type outside the fixed list is an error naming it, never a class load.
-        let e = parse(&[
+        let Err(e) = parse(&[
             ("transforms", Some("x")),
             ("transforms.x.type", Some("/tmp/evil.so")),
-        ])
-        .err()
-        .expect("an unknown transform type is an error");
+        ]) else {
+            panic!("an unknown transform type is an error");
+        };
         assert!(e.message.contains("transforms.x.type"), "{}", e.message);
         // An unknown hash algorithm too.
-        let e = parse(&[(
+        let Err(e) = parse(&[(
             "column.mask.hash./tmp/evil.so.with.salt.s",
             Some("public.t.c"),
-        )])
-        .err()
-        .expect("an unknown hash algorithm is an error");
+        )]) else {
+            panic!("an unknown hash algorithm is an error");
+        };
         assert!(e.message.contains("column.mask.hash"), "{}", e.message);
     }
 
