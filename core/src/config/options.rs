@@ -558,6 +558,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "include.schema.changes",
+        kind: ValueKind::Boolean,
         default: "false",
         description: "schema-change records on <prefix> when a captured table's shape changes",
         aliases: &[],
@@ -894,6 +895,7 @@ mod tests {
             ("unavailable.value.placeholder", Text),
             ("tombstones.on.delete", Boolean),
             ("provide.transaction.metadata", Boolean),
+            ("include.schema.changes", Boolean),
             ("skipped.operations", Choice),
             ("topic.heartbeat.prefix", Name),
             ("heartbeat.message.prefix", Name),
