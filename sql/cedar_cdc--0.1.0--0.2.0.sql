@@ -322,3 +322,70 @@ BEGIN
     USING slot, idle;
 END
 $fn$;
+
+-- Schema-change records' DDL text (include.schema.changes): the event trigger and its helpers.
+CREATE FUNCTION cedar_cdc.ddl_message()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    oids text;
+    emit regprocedure;
+BEGIN
+    -- The relations the command touched, then the statement: one transactional message that
+    -- cedar_cdc (include.schema.changes) puts into the transaction's schema-change records.
+    -- sql_drop reports dropped relations (ddl_command_end lists none for a DROP); a dropped
+    -- column is reported by the ALTER TABLE's ddl_command_end.
+    IF TG_EVENT = 'sql_drop' THEN
+        SELECT string_agg(DISTINCT objid::text, ' ') INTO oids
+          FROM pg_event_trigger_dropped_objects()
+         WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0;
+    ELSE
+        SELECT string_agg(DISTINCT objid::text, ' ') INTO oids
+          FROM pg_event_trigger_ddl_commands()
+         WHERE classid = 'pg_catalog.pg_class'::regclass;
+    END IF;
+    IF oids IS NULL THEN
+        RETURN;
+    END IF;
+    -- A role that may not write logical messages still runs its DDL (ddl is then null). No
+    -- EXCEPTION block: a subtransaction's message would be decoded after the rows that follow.
+    -- 17 added a fourth parameter (flush); the call below resolves to the one the server has.
+    emit := coalesce(to_regprocedure('pg_catalog.pg_logical_emit_message(boolean, text, text, boolean)'),
+                     to_regprocedure('pg_catalog.pg_logical_emit_message(boolean, text, text)'));
+    IF emit IS NOT NULL AND has_function_privilege(emit, 'EXECUTE') THEN
+        PERFORM pg_logical_emit_message(true, 'cedar_cdc.ddl', oids || E'\n' || current_query());
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION cedar_cdc.ddl_message() IS
+    'Event trigger function: writes the DDL statement as a cedar_cdc.ddl logical message for schema-change records';
+
+CREATE FUNCTION cedar_cdc.install_ddl_trigger()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl;
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl_drop;
+    CREATE EVENT TRIGGER cedar_cdc_ddl ON ddl_command_end EXECUTE FUNCTION cedar_cdc.ddl_message();
+    CREATE EVENT TRIGGER cedar_cdc_ddl_drop ON sql_drop EXECUTE FUNCTION cedar_cdc.ddl_message();
+END
+$fn$;
+COMMENT ON FUNCTION cedar_cdc.install_ddl_trigger() IS
+    'Creates the event triggers that give schema-change records their ddl text (superuser)';
+
+CREATE FUNCTION cedar_cdc.drop_ddl_trigger()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl;
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl_drop;
+END
+$fn$;
+COMMENT ON FUNCTION cedar_cdc.drop_ddl_trigger() IS
+    'Drops the event triggers of install_ddl_trigger()';
