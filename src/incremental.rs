@@ -215,7 +215,9 @@ fn start_worker(id: i64, role: pg_sys::Oid, wait_xid: u64) -> Result<(), Error> 
 #[unsafe(no_mangle)]
 pub extern "C-unwind" fn cedar_cdc_snapshot_worker(arg: pg_sys::Datum) {
     let id = arg.value() as i64;
-    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::SIGTERM);
+    // SAFETY: in the worker, before its signals are unblocked (just below).
+    unsafe { crate::plugin::compat::terminate_on_sigterm() };
+    BackgroundWorker::attach_signal_handlers(SignalWakeFlags::empty());
     let mut extra = BackgroundWorker::get_extra()
         .split(' ')
         .map(|s| s.parse::<u64>().unwrap_or(0));
@@ -262,7 +264,10 @@ pub extern "C-unwind" fn cedar_cdc_snapshot_worker(arg: pg_sys::Datum) {
     if locked != Some(true) {
         return;
     }
-    while !BackgroundWorker::sigterm_received() {
+    loop {
+        // SIGTERM (pg_terminate_backend, a server shutdown) ends the worker here or in the
+        // chunk's next statement; the chunk in progress is rolled back.
+        pg_sys::check_for_interrupts!();
         let r = PgTryBuilder::new(|| Ok(BackgroundWorker::transaction(|| run_chunk(id))))
             .catch_others(|e| {
                 Err(match e {
