@@ -22,6 +22,8 @@ BEGIN
   END LOOP;
   RETURN 'timeout: ' || s;
 END $$;
+-- check_prerequisites: a free background worker slot for the snapshot's worker
+SELECT item, status, fix FROM cedar_cdc.check_prerequisites() WHERE item = 'snapshot workers';
 SELECT 'init' FROM pg_create_logical_replication_slot('inc_slot', 'cedar_cdc');
 SELECT 'init' FROM pg_create_logical_replication_slot('inc_other', 'cedar_cdc');
 SELECT 'init' FROM pg_create_logical_replication_slot('inc_td', 'test_decoding');
