@@ -101,6 +101,14 @@ fn snapshot_start(
         let keys = t.plan.key.iter().map(|k| k.name.clone()).collect();
         planned.push((c.oid, label, keys));
     }
+    // The worker connects as this role: it must be allowed to.
+    let login = Spi::get_two::<String, bool>(
+        "SELECT rolname::text, rolcanlogin FROM pg_catalog.pg_roles WHERE rolname = current_user",
+    )
+    .or_raise_spi();
+    if let (Some(role), Some(false)) = login {
+        raise(ierr::role_cannot_login(&role));
+    }
     let id = Spi::get_one::<i64>("SELECT pg_catalog.nextval('cedar_cdc.snapshot_id_seq')")
         .or_raise_spi()
         .unwrap_or(0);

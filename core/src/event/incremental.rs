@@ -286,6 +286,18 @@ pub mod errors {
         .hint("The condition is one boolean expression over the table's columns, as Debezium's additional-conditions, such as: l_quantity > 10.")
     }
 
+    /// A role the worker cannot connect as.
+    pub fn role_cannot_login(role: &str) -> Error {
+        Error::new(
+            ErrorCode::InsufficientPrivilege,
+            format!("role \"{role}\" cannot start a snapshot on demand: it may not log in"),
+        )
+        .detail("The snapshot's worker connects as the role that started it.")
+        .hint(format!(
+            "ALTER ROLE \"{role}\" LOGIN, or start the snapshot as a role that may log in."
+        ))
+    }
+
     /// No free background worker slot.
     pub fn no_worker() -> Error {
         Error::new(

@@ -73,14 +73,40 @@ SELECT * FROM cdcp('inc_slot', 'message.key.columns', 'inc\.nokey:k', 'table.inc
 -- a session whose filters leave the table out emits nothing for its chunks
 SELECT cedar_cdc.snapshot('inc_slot', '{inc.items}') AS sid \gset
 SELECT inc_wait(:sid);
-SELECT count(*) FROM cdcp('inc_slot', 'table.exclude.list', 'inc\.items');
+SELECT count(*) FROM cdcp('inc_slot', 'table.include.list', 'inc\.nokey');
+-- the same records as the initial snapshot's (schemas on), but for source.snapshot, lsn, txId,
+-- sequence and times: NULLs, extremes, TOASTed values, arrays, generated columns
+CREATE TABLE inc.types (id int PRIMARY KEY, n numeric(10, 2), t timestamptz, d date, b bytea,
+  j jsonb, a int[], big text, g text GENERATED ALWAYS AS (left(big, 3)) STORED);
+ALTER TABLE inc.types ALTER big SET STORAGE EXTERNAL;
+INSERT INTO inc.types VALUES
+  (1, 12345678.99, '2024-10-15 09:30:00.123456+02', 'infinity', '\x00ff', '{"k": [1, null]}', '{1,NULL,3}', repeat('x', 5000)),
+  (2, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+  (3, -0.01, '-infinity', '0001-01-01 BC', '', '[]', '{}', repeat('é', 3000));
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SELECT 'init' FROM pg_create_logical_replication_slot('inc_cmp', 'cedar_cdc');
+CREATE TEMP TABLE initial AS
+  SELECT r::jsonb AS e FROM cedar_cdc.snapshot_records('inc_cmp', ARRAY['table.include.list=inc\.types']) r;
+COMMIT;
+SELECT cedar_cdc.snapshot('inc_cmp', '{inc.types}', options => ARRAY['table.include.list=inc\.types'], chunk_size => 2) AS sid \gset
+SELECT inc_wait(:sid);
+CREATE TEMP TABLE incr AS
+  SELECT data::jsonb AS e FROM pg_logical_slot_get_changes('inc_cmp', NULL, NULL, 'table.include.list', 'inc\.types');
+CREATE FUNCTION inc_facts(e jsonb) RETURNS jsonb LANGUAGE sql AS $$
+  SELECT e #- '{payload,source,snapshot}' #- '{payload,source,lsn}' #- '{payload,source,txId}'
+           #- '{payload,source,sequence}' #- '{payload,source,ts_ms}' #- '{payload,source,ts_us}'
+           #- '{payload,source,ts_ns}' #- '{payload,ts_ms}' #- '{payload,ts_us}' #- '{payload,ts_ns}' $$;
+SELECT count(*) AS rows, count(*) FILTER (WHERE inc_facts(i.e) = inc_facts(n.e)) AS identical,
+       bool_and(n.e -> 'payload' -> 'source' ->> 'snapshot' = 'incremental') AS incremental
+  FROM initial i JOIN incr n ON i.e -> 'payload' -> 'after' -> 'id' = n.e -> 'payload' -> 'after' -> 'id';
+SELECT pg_drop_replication_slot('inc_cmp');
 -- cancel: a snapshot that has not run (its worker waits for this transaction) ends cancelled
 BEGIN;
 SELECT cedar_cdc.snapshot('inc_slot', '{inc.items}') > 0 AS started;
 SELECT cedar_cdc.snapshot_cancel('inc_slot', 'inc.items');
 COMMIT;
 SELECT state, rows_done FROM cedar_cdc.snapshot_progress() ORDER BY id DESC LIMIT 1;
-SELECT count(*) FROM cdcp('inc_slot');
+SELECT count(*) FROM cdcp('inc_slot', 'table.include.list', 'inc\.items');
 -- bad input: each an ERROR with a HINT, and nothing started
 \set VERBOSITY default
 SELECT cedar_cdc.snapshot('inc_slot', '{inc.no_such_table}');
@@ -104,6 +130,11 @@ ROLLBACK;
 CREATE ROLE inc_user NOLOGIN;
 GRANT USAGE ON SCHEMA inc, cedar_cdc TO inc_user;
 GRANT SELECT (id, name) ON inc.items TO inc_user;
+SET ROLE inc_user;
+SELECT cedar_cdc.snapshot('inc_slot', '{inc.items}');
+RESET ROLE;
+-- a role that may read the table but not log in (the worker connects as the caller)
+GRANT SELECT ON inc.items TO inc_user;
 SET ROLE inc_user;
 SELECT cedar_cdc.snapshot('inc_slot', '{inc.items}');
 RESET ROLE;
