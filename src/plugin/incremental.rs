@@ -41,8 +41,8 @@ pub unsafe fn on_chunk(ctx: Ctx, st: &mut State, lsn: u64, content: &[u8]) {
             ),
         ));
     }
-    // SAFETY: an open relation.
-    let c = unsafe {
+    // SAFETY: an open relation; the schema name is copied out of the per-change memory.
+    let c = in_change_memory(st.session.change_cxt, || unsafe {
         let form = &*(*rel).rd_rel;
         Candidate {
             oid: (*rel).rd_id,
@@ -50,7 +50,7 @@ pub unsafe fn on_chunk(ctx: Ctx, st: &mut State, lsn: u64, content: &[u8]) {
             table: name_str(&form.relname),
             kind: form.relkind as u8,
         }
-    };
+    });
     // SAFETY: `rel` stays open for the call and is closed once.
     unsafe { emit_rows(ctx, st, lsn, &chunk, rel, &c) };
     // SAFETY: opened above.
@@ -78,14 +78,18 @@ unsafe fn emit_rows(
     {
         return;
     }
-    let pubs = (!cfg.publication_names.is_empty())
-        .then(|| publication::load(&cfg.publication_names).or_raise());
     // SAFETY: the decoding context's memory lives for the session; the plan's context is a
     // child of it, deleted when `table` is dropped at the end of this chunk.
     let parent = unsafe { (*ctx.as_ptr()).context };
-    // SAFETY: an open relation (the caller vouches).
-    let Ok(table) = (unsafe { SnapshotTable::plan_open(cfg, pubs.as_deref(), rel, c, parent) })
-    else {
+    // The publications and catalog lookups of planning go into the per-change memory, reset
+    // right after: nothing accumulates over the chunks of a long snapshot.
+    let planned = in_change_memory(s.change_cxt, || {
+        let pubs = (!cfg.publication_names.is_empty())
+            .then(|| publication::load(&cfg.publication_names).or_raise());
+        // SAFETY: an open relation (the caller vouches).
+        unsafe { SnapshotTable::plan_open(cfg, pubs.as_deref(), rel, c, parent) }
+    });
+    let Ok(table) = planned else {
         return;
     };
     let mut txn = t.txn.clone();
