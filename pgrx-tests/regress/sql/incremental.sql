@@ -100,6 +100,13 @@ SELECT count(*) AS rows, count(*) FILTER (WHERE inc_facts(i.e) = inc_facts(n.e))
        bool_and(n.e -> 'payload' -> 'source' ->> 'snapshot' = 'incremental') AS incremental
   FROM initial i JOIN incr n ON i.e -> 'payload' -> 'after' -> 'id' = n.e -> 'payload' -> 'after' -> 'id';
 SELECT pg_drop_replication_slot('inc_cmp');
+-- a chunk that fails (here its condition divides by zero past id 5) fails the snapshot, with
+-- the error; the chunks before it were emitted
+SELECT cedar_cdc.snapshot('inc_slot', '{inc.items}', "where" => 'CASE WHEN id > 5 THEN id / (id - id) = 1 ELSE true END',
+                          chunk_size => 2) AS sid \gset
+SELECT inc_wait(:sid);
+SELECT state, rows_done, chunks, error FROM cedar_cdc.snapshot_progress() WHERE id = :sid;
+SELECT count(*) FROM cdcp('inc_slot', 'table.include.list', 'inc\.items');
 -- cancel: a snapshot that has not run (its worker waits for this transaction) ends cancelled
 BEGIN;
 SELECT cedar_cdc.snapshot('inc_slot', '{inc.items}') > 0 AS started;
