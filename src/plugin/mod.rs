@@ -7,8 +7,9 @@
 
 mod callbacks;
 pub(crate) mod catalog;
-mod compat;
 mod ddl;
+pub(crate) mod compat;
+mod incremental;
 pub(crate) mod memory;
 mod origin;
 mod output;
