@@ -1,6 +1,13 @@
 -- Schema-change records (include.schema.changes): one per table whose shape changes, in
 -- commit order, before the first change of the new shape, also when no row follows.
 SET client_min_messages = warning;
+-- User types' OIDs (nativeType) and the trigger message's relation OIDs depend on how many
+-- objects earlier tests created: masked, the message's text shown decoded.
+CREATE FUNCTION scn(t text) RETURNS text LANGUAGE sql AS $$
+  SELECT regexp_replace(regexp_replace(t, '"nativeType":\d{5,}', '"nativeType":OID', 'g'),
+    '"content":"[^"]*"', '"content":' || coalesce(to_json(regexp_replace(convert_from(
+      decode(substring(t from '"content":"([^"]*)"'), 'base64'), 'UTF8'), '^[0-9 ]+', '<oids>'))::text, '""'))
+$$;
 -- A compact line per record: schema changes as type, id, ddl, key and columns; change events
 -- as op, table and row.
 CREATE FUNCTION sc(slot name, VARIADIC opts text[] DEFAULT '{}') RETURNS SETOF text
@@ -116,16 +123,16 @@ SELECT * FROM sc('sc');
 -- without include.schema.changes the trigger's messages are ordinary message events (as
 -- Debezium sees them) and no schema-change record is written
 ALTER TABLE sc_renamed DROP COLUMN y;
-SELECT * FROM cdcp('sc', 'include.schema.changes', 'false');
+SELECT scn(t) FROM cdcp('sc', 'include.schema.changes', 'false') AS t;
 SELECT cedar_cdc.drop_ddl_trigger();
 ALTER TABLE sc_renamed ADD COLUMN y int;
-SELECT * FROM cdcp('sc', 'include.schema.changes', 'false');
+SELECT scn(t) FROM cdcp('sc', 'include.schema.changes', 'false') AS t;
 
 -- whole records: payload, schemas on, record format, transaction metadata
 ALTER TABLE sc_renamed DROP COLUMN y;
-SELECT * FROM cdcp('sc', 'include.schema.changes', 'true');
+SELECT scn(t) FROM cdcp('sc', 'include.schema.changes', 'true') AS t;
 ALTER TABLE sc_renamed ADD COLUMN y int;
-SELECT * FROM cdc('sc', 'include.schema.changes', 'true', 'topic.prefix', 'srv');
+SELECT scn(t) FROM cdc('sc', 'include.schema.changes', 'true', 'topic.prefix', 'srv') AS t;
 BEGIN;
 ALTER TABLE sc_renamed DROP COLUMN y;
 INSERT INTO sc_renamed (id, n) VALUES (7, 7);
@@ -133,7 +140,7 @@ COMMIT;
 -- (record format: topic, key, and the value record's text)
 CREATE FUNCTION sc_records(slot name, VARIADIC opts text[]) RETURNS SETOF text
 LANGUAGE sql AS $$
-  SELECT regexp_replace(format('%s | %s | %s', r->>'topic', r->>'key', cdc_norm(r->>'value')),
+  SELECT regexp_replace(format('%s | %s | %s', r->>'topic', r->>'key', scn(cdc_norm(r->>'value'))),
                         '"id":"\d+:\d+"', '"id":"X:L"', 'g')
     FROM (SELECT data::json AS r FROM pg_logical_slot_get_changes(slot, NULL, NULL,
             VARIADIC array['include.schema.changes', 'true', 'topic.prefix', 'srv',
