@@ -19,19 +19,27 @@ import org.apache.kafka.connect.json.JsonConverter;
  * offset 0 of each partition, no consumer group) and decodes its key and value with
  * JsonConverter.toConnectData, schemas on, as a sink connector's worker does.
  *
- * Usage: ConnectSinkCheck BOOTSTRAP EXPECTED_RECORDS IDLE_MS TIMEOUT_MS
- * It stops once it has read EXPECTED_RECORDS records and nothing new came for IDLE_MS (the
+ * Usage: ConnectSinkCheck IDLE_MS TIMEOUT_MS BOOTSTRAP=EXPECTED_RECORDS...
+ * (one JVM for several brokers). On each broker it stops once it has read EXPECTED_RECORDS
+ * records and nothing new came for IDLE_MS (the
  * broker's high watermark is not trusted: tansu answers ListOffsets LATEST with the last
  * batch's base offset + 1), or at TIMEOUT_MS. Prints one line per failure ("FAIL topic
- * partition offset key|value: message") and a summary line
- * "records N keys K values V tombstones T failures F"; exits 1 on any failure.
+ * partition offset key|value: message") and a summary line per broker
+ * "BOOTSTRAP records N keys K values V tombstones T failures F"; exits 1 on any failure.
  */
 public final class ConnectSinkCheck {
     public static void main(String[] args) throws Exception {
-        String bootstrap = args[0];
-        long expected = Long.parseLong(args[1]);
-        long idleMs = Long.parseLong(args[2]);
-        long timeoutMs = Long.parseLong(args[3]);
+        long idleMs = Long.parseLong(args[0]);
+        long timeoutMs = Long.parseLong(args[1]);
+        boolean ok = true;
+        for (int i = 2; i < args.length; i++) {
+            int eq = args[i].lastIndexOf('=');
+            ok &= check(args[i].substring(0, eq), Long.parseLong(args[i].substring(eq + 1)), idleMs, timeoutMs);
+        }
+        System.exit(ok ? 0 : 1);
+    }
+
+    static boolean check(String bootstrap, long expected, long idleMs, long timeoutMs) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -49,6 +57,10 @@ public final class ConnectSinkCheck {
                 if (e.getKey().startsWith("__consumer_offsets")) continue;
                 for (PartitionInfo p : e.getValue()) parts.add(new TopicPartition(p.topic(), p.partition()));
             }
+            if (parts.isEmpty() && expected == 0) {
+                System.out.println(bootstrap + " records 0 keys 0 values 0 tombstones 0 failures 0");
+                return true;
+            }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             long start = System.currentTimeMillis(), last = start;
@@ -60,7 +72,7 @@ public final class ConnectSinkCheck {
                 if (!batch.isEmpty()) last = System.currentTimeMillis();
                 for (ConsumerRecord<byte[], byte[]> r : batch) {
                     records++;
-                    String where = r.topic() + " " + r.partition() + " " + r.offset();
+                    String where = bootstrap + " " + r.topic() + " " + r.partition() + " " + r.offset();
                     if (r.key() != null) {
                         keyed++;
                         try {
@@ -85,9 +97,9 @@ public final class ConnectSinkCheck {
                 }
             }
         }
-        System.out.println("records " + records + " keys " + keyed + " values " + valued
+        System.out.println(bootstrap + " records " + records + " keys " + keyed + " values " + valued
             + " tombstones " + tombstones + " failures " + failures);
-        if (records < expected) System.out.println("FAIL read " + records + " records, expected " + expected);
-        System.exit(failures == 0 && records >= expected ? 0 : 1);
+        if (records < expected) System.out.println("FAIL " + bootstrap + " read " + records + " records, expected " + expected);
+        return failures == 0 && records >= expected;
     }
 }
