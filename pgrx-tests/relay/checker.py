@@ -101,9 +101,11 @@ class Report:
     out_of_order: int = 0
     differing: int = 0
     tombstones: int = 0
+    absent_optional: int = 0
     problems: list[str] = dataclasses.field(default_factory=list)
-    # Per partition, the reference index where each run of duplicates started (a replay).
-    replays: list[tuple[str, int, int]] = dataclasses.field(default_factory=list)
+    # Each duplicate: topic, partition, its reference record's index in the whole reference, and
+    # which run of duplicates (replay) on that partition it belongs to, from 1.
+    replays: list[tuple[str, int, int, int]] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -120,13 +122,15 @@ def _ident(topic: str, key: Optional[str], value: Optional[str]) -> tuple:
 
 
 def check(consumed: list[Consumed], partitions: dict[str, int], reference: list[dict],
-          allow_duplicates: bool = False, max_problems: int = 50) -> Report:
+          allow_duplicates: bool = False, max_problems: int = 50, optional=()) -> Report:
     """Compares the consumed records with the reference records (dicts topic/key/value).
 
     Each reference record belongs to the partition its key hashes to (keyless ones, to whichever
     partition holds them: matched by content across the topic). Without allow_duplicates any
-    duplicate is a problem too.
+    duplicate is a problem too. Reference records whose index is in `optional` may be absent
+    (counted as absent_optional, not lost).
     """
+    optional = set(optional)
     r = Report(reference=len(reference), consumed=len(consumed))
 
     def problem(msg: str) -> None:
@@ -135,14 +139,13 @@ def check(consumed: list[Consumed], partitions: dict[str, int], reference: list[
 
     # The reference, split by the partition each record must land on.
     expected: dict[tuple[str, Optional[int]], list[tuple]] = defaultdict(list)
-    for rec in reference:
+    gindex: dict[tuple[str, Optional[int]], list[int]] = defaultdict(list)
+    for g, rec in enumerate(reference):
         n = partitions.get(rec["topic"])
-        if n is None:
-            expected[(rec["topic"], None)].append(_ident(rec["topic"], rec["key"], rec["value"]))
-            continue
         key = rec["key"].encode() if rec["key"] is not None else None
-        expected[(rec["topic"], partition_for_key(key, n))].append(
-            _ident(rec["topic"], rec["key"], rec["value"]))
+        where = (rec["topic"], None if n is None or key is None else partition_for_key(key, n))
+        expected[where].append(_ident(rec["topic"], rec["key"], rec["value"]))
+        gindex[where].append(g)
     got: dict[tuple[str, Optional[int]], list[Consumed]] = defaultdict(list)
     for c in consumed:
         if c.value is None:
@@ -159,9 +162,11 @@ def check(consumed: list[Consumed], partitions: dict[str, int], reference: list[
         for i, ident in enumerate(exp):
             index[ident].append(i)
         seen = [False] * len(exp)
+        gi = gindex.get(where, [])
         if where[1] is None:
-            _check_keyless(r, where, exp, index, seen, arrived, allow_duplicates, problem)
+            _check_keyless(r, where, exp, gi, optional, index, seen, arrived, allow_duplicates, problem)
             continue
+        runs = 0
         nxt = 0  # the next reference record never delivered before, in order
         replaying = False
         for c in arrived:
@@ -183,29 +188,40 @@ def check(consumed: list[Consumed], partitions: dict[str, int], reference: list[
             if earlier:
                 r.duplicates += 1
                 if not replaying:
-                    r.replays.append((where[0], -1 if where[1] is None else where[1], earlier[0]))
+                    runs += 1
                     replaying = True
+                r.replays.append((where[0], where[1], gi[earlier[0]], runs))
                 if not allow_duplicates:
                     problem(f"{c.topic}[{c.partition}]@{c.offset}: duplicate of reference record #{earlier[0]}")
                 continue
             later = [i for i in positions if not seen[i]]
+            if all(seen[i] or gi[i] in optional for i in range(nxt, later[0])):
+                # Only records that may be absent lie between: in order.
+                seen[later[0]] = True
+                nxt = later[0]
+                while nxt < len(exp) and seen[nxt]:
+                    nxt += 1
+                r.delivered += 1
+                replaying = False
+                continue
             r.out_of_order += 1
             seen[later[0]] = True
             r.delivered += 1
             problem(f"{c.topic}[{c.partition}]@{c.offset}: reference record #{later[0]} arrived before #{nxt}")
-        _count_lost(r, where, exp, seen, problem)
+        _count_lost(r, where, exp, gi, optional, seen, problem)
     return r
 
 
-def _count_lost(r: Report, where, exp, seen, problem) -> None:
-    missing = [i for i, s in enumerate(seen) if not s]
+def _count_lost(r: Report, where, exp, gi, optional, seen, problem) -> None:
+    missing = [i for i, s in enumerate(seen) if not s and gi[i] not in optional]
+    r.absent_optional += sum(1 for i, s in enumerate(seen) if not s and gi[i] in optional)
     r.lost += len(missing)
     if missing:
         problem(f"{where[0]}[{'keyless' if where[1] is None else where[1]}]: {len(missing)} reference "
                 f"records never arrived, the first #{missing[0]}: {exp[missing[0]][2]}")
 
 
-def _check_keyless(r: Report, where, exp, index, seen, arrived, allow_duplicates, problem) -> None:
+def _check_keyless(r: Report, where, exp, gi, optional, index, seen, arrived, allow_duplicates, problem) -> None:
     """Keyless records of one topic: any partition (the producer's sticky choice), and no order
     across partitions, but within one partition the reference order."""
     last: dict[int, int] = {}
@@ -229,4 +245,4 @@ def _check_keyless(r: Report, where, exp, index, seen, arrived, allow_duplicates
             r.out_of_order += 1
             problem(f"{c.topic}[{c.partition}]@{c.offset}: keyless reference record #{new[0]} after #{last[c.partition]}")
         last[c.partition] = new[0]
-    _count_lost(r, where, exp, seen, problem)
+    _count_lost(r, where, exp, gi, optional, seen, problem)

@@ -47,6 +47,18 @@ class Check(unittest.TestCase):
         strict = check(arrive(REF[:8] + REF[5:]), {T: N}, REF)
         self.assertEqual(len(strict.problems), 3)
 
+    def test_replays_numbered_with_reference_index(self):
+        r = check(arrive(REF[:8] + REF[5:10] + REF[7:]), {T: N}, REF, allow_duplicates=True)
+        self.assertEqual((r.lost, r.duplicates), (0, 6))
+        self.assertEqual(sorted(g for _, _, g, _ in r.replays), [5, 6, 7, 7, 8, 9])
+        self.assertEqual(max(j for *_, j in r.replays), 2)
+
+    def test_optional_records_may_be_absent(self):
+        r = check(arrive(REF[4:]), {T: N}, REF, optional=range(4))
+        self.assertTrue(r.ok, r.problems)
+        self.assertEqual((r.lost, r.absent_optional), (0, 4))
+        self.assertEqual(check(arrive(REF[4:]), {T: N}, REF, optional=range(3)).lost, 1)
+
     def test_per_key_order(self):
         swapped = REF[:4] + [REF[8], REF[4]] + REF[5:8] + REF[9:]  # key 0: v8 before v4
         r = check(arrive(swapped), {T: N}, REF)
