@@ -118,8 +118,11 @@ def run_phase(args, victim: str, rng: random.Random, out: Path) -> dict:
     pipeline.broker_sh("broker_start", args.broker_port)
     log = out / f"kill_{victim}.relay.log"
     log.write_text("")
-    relay = pipeline.Relay(args.relay_bin, port, db, "relay_chaos", brokers, OPTIONS, log).start()
-    kills, restarts, confirmed_at = 0, 0, []
+    # A record the broker never acknowledges fails after 15 s (librdkafka's default is 300 s),
+    # so a relay facing a dead broker exits (code 5) instead of waiting minutes.
+    relay = pipeline.Relay(args.relay_bin, port, db, "relay_chaos", brokers, OPTIONS, log,
+                           extra=["-X", "message.timeout.ms=15000"]).start()
+    kills, restarts, stuck, confirmed_at = 0, 0, 0, []
     try:
         for cycle in range(args.cycles):
             kind = KINDS[cycle % len(KINDS)]
@@ -133,7 +136,7 @@ def run_phase(args, victim: str, rng: random.Random, out: Path) -> dict:
             if victim == "relay":
                 relay.kill()
                 confirmed_at.append(pipeline.confirmed(port, "relay_chaos"))
-                relay.start()
+                relay.start(port)
                 restarts += 1
             elif victim == "broker":
                 pipeline.broker_sh("broker_kill", args.broker_port)
@@ -142,16 +145,28 @@ def run_phase(args, victim: str, rng: random.Random, out: Path) -> dict:
                 time.sleep(2.5)
                 confirmed_at.append(pipeline.confirmed(port, "relay_chaos"))
                 pipeline.broker_sh("broker_start", args.broker_port)
+                # The restarted broker has none of the topics: the relay's records fail and it
+                # exits; a restart creates the topics again.
+                try:
+                    relay.proc.wait(timeout=40)
+                except subprocess.TimeoutExpired:
+                    stuck += 1
+                    relay.kill()
             else:
                 pgtest.cluster_sh("cluster_crash", args.cluster)
                 subprocess.run(["bash", "-c", 'source "$0" && as_postgres "$PGBIN/pg_ctl" -D "$CEDAR_RUN/$1" '
                                 '-l "$CEDAR_RUN/$1/server.log" -w start >/dev/null', str(pgtest.CLUSTER_SH),
                                 args.cluster], check=True)
                 confirmed_at.append(pipeline.confirmed(port, "relay_chaos"))
+                try:
+                    relay.proc.wait(timeout=20)  # its stream is gone: it exits (code 6)
+                except subprocess.TimeoutExpired:
+                    stuck += 1
+                    relay.kill()
             kills += 1
             work.wait()
             if not relay.alive():
-                relay.start()
+                relay.start(port)
                 restarts += 1
             print(f"  {victim} cycle {cycle + 1}: {kind} transaction(s), killed, confirmed at "
                   f"{confirmed_at[-1]}", flush=True)
@@ -180,7 +195,7 @@ def run_phase(args, victim: str, rng: random.Random, out: Path) -> dict:
     # The j-th replay on a partition follows the j-th kill or a later one (a replay without a
     # kill behind it is wrong too).
     early = sum(1 for (_t, _p, g, j) in report.replays if j > len(boundaries) or g < boundaries[j - 1])
-    result = {"victim": victim, "cycles": args.cycles, "kills": kills, "relay_restarts": restarts,
+    result = {"victim": victim, "cycles": args.cycles, "kills": kills, "relay_restarts": restarts, "relay_stuck": stuck,
               "changes": len(reference), "lost": report.lost, "lost_with_broker": report.absent_optional,
               "duplicates": report.duplicates, "duplicates_before_confirmed": early,
               "misplaced": report.misplaced, "out_of_order": report.out_of_order,
@@ -207,11 +222,12 @@ def main(argv=None) -> int:
     for victim in args.victims.split(","):
         t0 = time.monotonic()
         r = run_phase(args, victim, rng, out)
-        bad = r["lost"] or r["duplicates_before_confirmed"] or r["misplaced"] or r["out_of_order"] or r["differing"]
+        bad = r["lost"] or r["relay_stuck"] or r["duplicates_before_confirmed"] or r["misplaced"] or r["out_of_order"] or r["differing"]
         failed |= bool(bad)
         print(f"kill -9 {victim:8} {'ok' if not bad else 'FAILED':6} {time.monotonic() - t0:5.1f} s  "
               f"cycles {r['cycles']}, changes {r['changes']}, lost {r['lost']}, duplicates {r['duplicates']} "
-              f"(before a confirmed position: {r['duplicates_before_confirmed']})"
+              f"(before a confirmed position: {r['duplicates_before_confirmed']}), relay restarts {r['relay_restarts']}"
+              + (f", relay did not exit {r['relay_stuck']}" if r["relay_stuck"] else "")
               + (f", lost with the broker's memory {r['lost_with_broker']}" if victim == "broker" else ""),
               flush=True)
         for p in r["problems"]:

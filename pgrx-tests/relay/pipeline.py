@@ -92,7 +92,15 @@ class Relay:
         self.log = log
         self.proc: Optional[subprocess.Popen] = None
 
-    def start(self) -> "Relay":
+    def start(self, port: Optional[int] = None) -> "Relay":
+        """Starts the relay; with port, first waits until no walsender holds the slot (a
+        killed relay's walsender notices only when it next writes)."""
+        if port is not None:
+            slot = self.argv[self.argv.index("--slot") + 1]
+            for _ in range(200):
+                if pgtest.query(port, f"SELECT active FROM pg_replication_slots WHERE slot_name = '{slot}'") != "t":
+                    break
+                time.sleep(0.05)
         with open(self.log, "ab") as f:
             self.proc = subprocess.Popen(self.argv, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         return self
