@@ -112,9 +112,9 @@ BEGIN; SELECT pg_logical_emit_message(true, 'tx', 'inside'); INSERT INTO k VALUE
 
 def test_framing(e: Env) -> None:
     e.q("CREATE TABLE k (id int PRIMARY KEY, v text); CREATE TABLE nokey (v text);"
-        "ALTER TABLE nokey REPLICA IDENTITY FULL;"
-        "SELECT pg_create_logical_replication_slot('frames', 'cedar_cdc')")
-    pgtest.psql(e.port, "-q", "-c", WORKLOAD)
+        "ALTER TABLE nokey REPLICA IDENTITY FULL")
+    e.q("SELECT pg_create_logical_replication_slot('frames', 'cedar_cdc')")
+    pgtest.psql(e.port, "-q", input=WORKLOAD)  # one statement at a time
     for opts in ["'provide.transaction.metadata', 'true'", "'schemas.enable', 'false'"]:
         rec = json.loads(e.q("SELECT coalesce(json_agg(data), '[]') FROM pg_logical_slot_peek_changes("
                              f"'frames', NULL, NULL, 'output.format', 'record', {opts})"))
