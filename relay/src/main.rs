@@ -122,15 +122,17 @@ fn main() {
     }
 }
 
-/// The SQL options list of START_REPLICATION.
+/// A string literal of the replication command grammar: quotes doubled, backslashes as they
+/// are (it has no `E''` strings, which PQescapeLiteral writes for a backslash).
+fn repl_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The START_REPLICATION command with the plugin options.
 fn start_command(conn: &mut pg::Conn, a: &args::Args) -> Result<String, pg::PgError> {
-    let mut opts = vec![format!(
-        "{} {}",
-        conn.ident("output.format")?,
-        conn.literal("framed")?
-    )];
+    let mut opts = vec![format!("{} 'framed'", conn.ident("output.format")?)];
     for (k, v) in &a.plugin_options {
-        opts.push(format!("{} {}", conn.ident(k)?, conn.literal(v)?));
+        opts.push(format!("{} {}", conn.ident(k)?, repl_literal(v)));
     }
     Ok(format!(
         "START_REPLICATION SLOT {} LOGICAL 0/0 ({})",
@@ -222,7 +224,7 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
     }
     let start = start_command(&mut conn, a).map_err(fatal(1, "options"))?;
     conn.start_copy_both(&start)
-        .map_err(|e| Fatal(slot_error(&e), format!("START_REPLICATION: {e}")))?;
+        .map_err(|e| Fatal(slot_error(&e), format!("{start}: {e}")))?;
     log(&format!(
         "streaming slot \"{}\" (server WAL at {server_pos}) into {}",
         a.slot, a.brokers
@@ -333,6 +335,15 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
                 return Err(Fatal(6, "the server ended the replication stream".into()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn replication_literals() {
+        assert_eq!(super::repl_literal(r"public\.big"), r"'public\.big'");
+        assert_eq!(super::repl_literal("it's"), "'it''s'");
     }
 }
 
