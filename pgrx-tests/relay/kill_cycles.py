@@ -8,7 +8,7 @@ created before the workload), and runs `--cycles` cycles. A cycle starts a workl
 background, rotating through a large transaction, a spilled one (logical_decoding_work_mem =
 64kB, with subtransactions and wide rows) and many small ones, each with inserts, updates,
 primary-key changes and deletes; kills its victim 0.3 to 1.5 s later, mid-stream; restarts it
-(and the relay, if it exited); and waits for the workload to end. At the end the relay gets
+(and the relay, if it exited); waits for the workload to end and for the relay to catch up. At the end the relay gets
 until its slot's confirmed position reaches the end of the WAL, and SIGTERM.
 
 The checker then compares the broker's records with the plugin's own output for the same WAL
@@ -174,6 +174,10 @@ def run_phase(args, victim: str, rng: random.Random, out: Path) -> dict:
             if not relay.alive():
                 relay.start(port)
                 restarts += 1
+            # Let the relay catch up before the next cycle, so that every kill finds a confirmed
+            # position of its own (and a broker kill, acknowledged records to lose).
+            caught_up = pgtest.query(port, "SELECT pg_current_wal_lsn() FROM (SELECT txid_current()) t", db=db)
+            pipeline.wait_confirmed(port, "relay_chaos", caught_up, timeout=args.timeout, alive=relay.alive)
             print(f"  {victim} cycle {cycle + 1}: {kind} transaction(s), killed, confirmed at "
                   f"{confirmed_at[-1]}", flush=True)
         end = pgtest.query(port, "SELECT pg_current_wal_lsn() FROM (SELECT txid_current()) t", db=db)
