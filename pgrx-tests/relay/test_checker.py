@@ -81,6 +81,12 @@ class Check(unittest.TestCase):
         got = [rec('{"id":1}', '{"op":"c","ts_ms":7,"ts_us":8,"ts_ns":9}')]
         self.assertTrue(check(arrive(got), {T: N}, ref).ok)
 
+    def test_restart_renders_last_commit_as_null(self):
+        ref = [rec('{"id":1}', '{"source":{"sequence":"[null,\\"9\\"]"}}')]
+        got = [rec('{"id":1}', '{"source":{"sequence":"[\\"5\\",\\"9\\"]"}}')]
+        self.assertEqual(check(arrive(got), {T: N}, ref).differing, 1)
+        self.assertTrue(check(arrive(got), {T: N}, ref, restarts=True).ok)
+
     def test_keyless_any_partition_order_within(self):
         ref = [rec(None, f'{{"v":{i}}}') for i in range(4)]
         got = arrive([ref[2], ref[0], ref[1], ref[3]], [1, 0, 0, 1])
