@@ -117,7 +117,10 @@ def debezium_run(slot: str, end: str, changes: int, records: int) -> dict:
         line = ""
         while java.poll() is None:
             ws_cpu = max(ws_cpu, proc_cpu(ws)) if os.path.exists(f"/proc/{ws}") else ws_cpu
-            cpu, rss = proc_cpu(java.pid), proc_hwm_mb(java.pid)
+            try:  # an exited (zombie) JVM has no VmHWM: keep the last reading
+                cpu, rss = max(cpu, proc_cpu(java.pid)), max(rss, proc_hwm_mb(java.pid))
+            except OSError:
+                pass
             time.sleep(0.2)
             if time.monotonic() - t0 > ARGS.timeout:
                 java.kill()
