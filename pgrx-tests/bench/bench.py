@@ -11,6 +11,8 @@ second, output bytes, the decoding process's CPU time and peak memory (VmHWM of 
 backend), and each plugin's ratio to cedar_cdc.
 
 Usage: bench.py --port PORT [--workloads lineitem,wide,toast,full] [--runs 5] [--no-streaming]
+                [--configs SUBSTRING,...]   (only the configurations whose label contains one;
+                                             the reference "cedar_cdc, schemas off" always runs)
 """
 
 from __future__ import annotations
@@ -43,6 +45,10 @@ CONFIGS = [
      ["schemas.enable", "false", "include.schema.changes", "true"]),
     ("cedar_cdc, schemas on", "cedar", "cedar_cdc", False, []),
     ("cedar_cdc, record format", "cedar", "cedar_cdc", False, ["output.format", "record"]),
+    # What cedar-cdc-relay reads: binary frames of topic, key and value (no second escaping).
+    ("cedar_cdc, framed (relay), schemas off", "cedar", "cedar_cdc", True,
+     ["output.format", "framed", "schemas.enable", "false"]),
+    ("cedar_cdc, framed (relay), schemas on", "cedar", "cedar_cdc", True, ["output.format", "framed"]),
     ("cedar_cdc, filter excluding ~95%", "cedar", "cedar_cdc", False,
      ["schemas.enable", "false", "table.include.list", "public\\.side"]),
 ]
@@ -142,7 +148,11 @@ def main() -> int:
     ap.add_argument("--workloads", default="lineitem,wide,toast,full")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--no-streaming", action="store_true")
+    ap.add_argument("--configs", default="")
     args = ap.parse_args()
+    if args.configs:
+        wanted = args.configs.split(",")
+        CONFIGS[:] = [c for c in CONFIGS if c[0] == REFERENCE or any(w in c[0] for w in wanted)]
     for w in args.workloads.split(","):
         db = f"bench_{w}"
         # Slot names are cluster-wide: drop the previous workload's (and this database's) first.

@@ -111,10 +111,16 @@ unsafe extern "C-unwind" fn startup(
             plugin_options((*ctx).output_plugin_options),
         )
     };
-    on_startup(ctx, &raw);
+    if on_startup(ctx, &raw) {
+        // SAFETY: the options struct PostgreSQL passed to this callback.
+        unsafe {
+            (*opts).output_type = pg_sys::OutputPluginOutputType::OUTPUT_PLUGIN_BINARY_OUTPUT
+        };
+    }
 }
 
-fn on_startup(ctx: Ctx, raw: &[(String, Option<String>)]) {
+/// Sets the session up; true when its output is binary (`output.format=framed`).
+fn on_startup(ctx: Ctx, raw: &[(String, Option<String>)]) -> bool {
     let mut cfg = Config::parse("", raw.iter().map(|(n, v)| (n.as_str(), v.as_deref()))).or_raise();
     let db = database_name();
     if cfg.topic_prefix.is_empty() {
@@ -156,6 +162,7 @@ fn on_startup(ctx: Ctx, raw: &[(String, Option<String>)]) {
     };
     let dbz = emit::Session::new(cfg, &db);
     dbz.check_transforms().or_raise();
+    let binary = dbz.framed();
     let st = Box::new(State {
         session: Session {
             dbz,
@@ -187,6 +194,7 @@ fn on_startup(ctx: Ctx, raw: &[(String, Option<String>)]) {
         pg_sys::MemoryContextRegisterResetCallback(parent, cb);
         (*ctx.as_ptr()).output_plugin_private = ptr.cast();
     }
+    binary
 }
 
 /// Frees the plugin state with the decoding context. Its child contexts (per-change memory,
@@ -338,6 +346,13 @@ unsafe extern "C-unwind" fn commit(
         let xid = t.txn.xid.unwrap_or(0);
         ctx.write(&|| format!("END record of transaction {xid}"), |o| {
             s.dbz.write_end(o, &t.txn, end_lsn, &t.meta, &mut s.scratch)
+        });
+    }
+    // The relay's unit ends here: what it produced since is acknowledged, then `end_lsn`
+    // can be confirmed as flushed.
+    if s.dbz.framed() && (t.visible || t.emitted > 0) {
+        ctx.write(&|| "commit frame".into(), |o| {
+            s.dbz.write_commit_frame(o, end_lsn)
         });
     }
     // A transaction Debezium never sees does not move its commit position.
@@ -674,6 +689,11 @@ fn on_message(
         });
         if transactional {
             t.emitted += 1;
+        } else if s.dbz.framed() {
+            // Its own unit; a restart from `lsn` sends it again (at least once).
+            ctx.write(&|| "commit frame".into(), |o| {
+                s.dbz.write_commit_frame(o, lsn)
+            });
         }
         return;
     }
@@ -723,6 +743,12 @@ fn on_message(
         ctx.write(&|| describe_message(prefix), |o| {
             s.dbz.write_message(o, &at, prefix, content, &mut s.scratch)
         });
+        if s.dbz.framed() {
+            // Its own unit; a restart from `lsn` sends it again (at least once).
+            ctx.write(&|| "commit frame".into(), |o| {
+                s.dbz.write_commit_frame(o, lsn)
+            });
+        }
     }
 }
 

@@ -55,6 +55,16 @@ pub enum OutputFormat {
     /// `{"topic":…,"key":…,"value":…}` with the key and value records as JSON strings (null
     /// for a Kafka null), including tombstones: ready to be produced to Kafka as is.
     Record,
+    /// Binary frames of topic, key and value bytes, and a commit frame after each
+    /// transaction: what `cedar-cdc-relay` reads (`encode::frame`).
+    Framed,
+}
+
+impl OutputFormat {
+    /// Whether messages carry topic and key, and tombstones follow deletes.
+    pub fn keyed(self) -> bool {
+        self != OutputFormat::Value
+    }
 }
 
 /// `origin`: which replication origins' changes are decoded (pgoutput's option, extended
@@ -751,12 +761,13 @@ pub const OPTIONS: &[OptionSpec] = &[
         name: "output.format",
         kind: ValueKind::Choice,
         default: "value",
-        description: "value: the value record; record: topic, key and value records",
+        description: "value: the value record; record: topic, key and value records; framed: binary frames for cedar-cdc-relay",
         aliases: &[],
         set: |c, o| {
             c.output_format = o.choice(&[
                 ("value", OutputFormat::Value),
                 ("record", OutputFormat::Record),
+                ("framed", OutputFormat::Framed),
             ])?;
             Ok(())
         },

@@ -5,6 +5,7 @@
 pub mod base64;
 pub mod bits;
 pub mod decimal;
+pub mod frame;
 pub mod hstore;
 pub mod javafmt;
 pub mod javamap;

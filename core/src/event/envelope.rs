@@ -5,6 +5,7 @@
 use super::source::write_processing_time;
 use super::{At, Op, Row, TxMeta, Txn};
 use crate::config::{Config, OutputFormat};
+use crate::encode::frame;
 use crate::encode::json;
 use crate::encode::out::{Out, OutExt};
 use crate::encode::temporal;
@@ -31,6 +32,10 @@ pub struct Session {
     pub(super) schema_change_record_head: Vec<u8>,
     /// The database name (schema-change records' `databaseName`).
     pub(super) database: String,
+    /// The three topics themselves, for the framed format.
+    tx_topic: String,
+    message_topic: String,
+    heartbeat_topic: String,
 }
 
 /// Something that writes a record into a sink.
@@ -72,22 +77,26 @@ impl Session {
         .into_bytes();
         let source_db = format!(",\"db\":{},\"sequence\":\"[", json::quoted(database)).into_bytes();
         // RegexRouter renames these topics too (transforms::check_topics rejects the rest).
-        let head = |topic: String| {
+        let topic = |topic: String| {
             let topic = crate::plan::table::sanitize_topic(&topic);
-            format!(
-                "{{\"topic\":{},\"key\":",
-                json::quoted(&cfg.transforms.route_topic(&topic))
-            )
-            .into_bytes()
+            cfg.transforms.route_topic(&topic)
         };
+        let head =
+            |topic: &str| format!("{{\"topic\":{},\"key\":", json::quoted(topic)).into_bytes();
+        let tx_topic = topic(format!("{}.transaction", cfg.topic_prefix));
+        let message_topic = topic(format!("{}.message", cfg.topic_prefix));
+        let heartbeat_topic = topic(format!(
+            "{}.{}",
+            cfg.heartbeat_topic_prefix, cfg.topic_prefix
+        ));
         Session {
-            tx_record_head: head(format!("{}.transaction", cfg.topic_prefix)),
-            message_record_head: head(format!("{}.message", cfg.topic_prefix)),
-            heartbeat_record_head: head(format!(
-                "{}.{}",
-                cfg.heartbeat_topic_prefix, cfg.topic_prefix
-            )),
-            schema_change_record_head: head(cfg.topic_prefix.clone()),
+            tx_record_head: head(&tx_topic),
+            message_record_head: head(&message_topic),
+            heartbeat_record_head: head(&heartbeat_topic),
+            tx_topic,
+            message_topic,
+            heartbeat_topic,
+            schema_change_record_head: head(&cfg.topic_prefix),
             database: database.to_owned(),
             cfg,
             source_head,
@@ -165,23 +174,37 @@ impl Session {
         }
     }
 
-    /// Whether records carry topic and key (`output.format=record`).
+    /// Whether records carry topic and key (`output.format=record` or `framed`).
     fn records(&self) -> bool {
-        self.cfg.output_format == OutputFormat::Record
+        self.cfg.output_format.keyed()
     }
 
-    /// Writes `{"topic":…,"key":<key>,"value":<value>}` (record format) or the value alone.
-    /// `key` and `value` write their records into the scratch buffer.
+    /// Writes `{"topic":…,"key":<key>,"value":<value>}` (record format), a record frame, or
+    /// the value alone. `key` writes into the scratch buffer, and so does `value` in the
+    /// record format; a frame's value is written straight into `o`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn write_record<O: Out>(
         &self,
         o: &mut O,
         head: &[u8],
+        topic: &str,
         scratch: &mut Vec<u8>,
         key: Option<Writer<'_>>,
         value: Writer<'_>,
     ) {
-        if !self.records() {
-            return value(o);
+        match self.cfg.output_format {
+            OutputFormat::Value => return value(o),
+            OutputFormat::Framed => {
+                let key = key.map(|k| {
+                    scratch.clear();
+                    k(scratch);
+                    &scratch[..]
+                });
+                frame::write_head(o, topic.as_bytes(), key);
+                frame::write_value_flag(o, true);
+                return value(o);
+            }
+            OutputFormat::Record => {}
         }
         o.put(head);
         match key {
@@ -228,7 +251,45 @@ impl Session {
                 json::write_str(o, scratch);
                 o.put_u8(b'}');
             }
+            OutputFormat::Framed => {
+                let key_row = if op == Op::Delete { before } else { after };
+                self.write_key_frame(o, t, &t.topic, key_row, toast_from, scratch);
+                frame::write_value_flag(o, true);
+                self.write_value_record(o, t, at, op, before, after, toast_from);
+            }
         }
+    }
+
+    /// Writes a record frame's head with the change's key record (`toast_from` for its
+    /// unchanged TOAST values).
+    pub(super) fn write_key_frame<O: Out + ?Sized, R: Row>(
+        &self,
+        o: &mut O,
+        t: &TablePlan,
+        topic: &str,
+        row: Option<&R>,
+        toast_from: Option<&R>,
+        scratch: &mut Vec<u8>,
+    ) {
+        match row {
+            Some(r) if !t.key.is_empty() => {
+                scratch.clear();
+                self.write_key_record(scratch, t, r, toast_from);
+                frame::write_head(o, topic.as_bytes(), Some(scratch));
+            }
+            _ => frame::write_head(o, topic.as_bytes(), None),
+        }
+    }
+
+    /// Writes the commit frame that closes a unit (a transaction or a non-transactional
+    /// message) in the framed format.
+    pub fn write_commit_frame<O: Out + ?Sized>(&self, o: &mut O, lsn: u64) {
+        frame::write_commit(o, lsn);
+    }
+
+    /// Whether units are closed by commit frames (`output.format=framed`).
+    pub fn framed(&self) -> bool {
+        self.cfg.output_format == OutputFormat::Framed
     }
 
     /// Writes a truncate event (`op` `t`, no key, no rows) of one table.
@@ -239,9 +300,16 @@ impl Session {
         at: &At<'_>,
         scratch: &mut Vec<u8>,
     ) {
-        self.write_record(o, &t.record_head, scratch, None, &|v: &mut dyn Out| {
-            self.write_value_record::<_, NoRow>(v, t, at, Op::Truncate, None, None, None)
-        });
+        self.write_record(
+            o,
+            &t.record_head,
+            &t.topic,
+            scratch,
+            None,
+            &|v: &mut dyn Out| {
+                self.write_value_record::<_, NoRow>(v, t, at, Op::Truncate, None, None, None)
+            },
+        );
     }
 
     /// Whether a delete is followed by a tombstone message.
@@ -257,6 +325,11 @@ impl Session {
         old: &R,
         scratch: &mut Vec<u8>,
     ) {
+        if self.framed() {
+            self.write_key_frame(o, t, &t.topic, Some(old), None, scratch);
+            frame::write_value_flag(o, false);
+            return;
+        }
         o.put(&t.record_head);
         self.write_key_string(o, t, Some(old), None, scratch);
         o.put(b",\"value\":null}");
@@ -356,7 +429,14 @@ impl Session {
                 p.put_u8(b'}');
             })
         };
-        self.write_record(o, &self.tx_record_head, scratch, Some(&key), &value);
+        self.write_record(
+            o,
+            &self.tx_record_head,
+            &self.tx_topic,
+            scratch,
+            Some(&key),
+            &value,
+        );
     }
 
     /// Writes a logical decoding message event (topic `<prefix>.message`).
@@ -391,7 +471,14 @@ impl Session {
                 p.put(b"}}");
             })
         };
-        self.write_record(o, &self.message_record_head, scratch, Some(&key), &value);
+        self.write_record(
+            o,
+            &self.message_record_head,
+            &self.message_topic,
+            scratch,
+            Some(&key),
+            &value,
+        );
     }
 
     /// Writes a heartbeat record (topic `__debezium-heartbeat.<prefix>`).
@@ -410,7 +497,14 @@ impl Session {
                 p.put_u8(b'}');
             })
         };
-        self.write_record(o, &self.heartbeat_record_head, scratch, Some(&key), &value);
+        self.write_record(
+            o,
+            &self.heartbeat_record_head,
+            &self.heartbeat_topic,
+            scratch,
+            Some(&key),
+            &value,
+        );
     }
 }
 

@@ -376,6 +376,7 @@ impl Session {
         self.write_record(
             o,
             &self.schema_change_record_head,
+            &self.cfg.topic_prefix,
             scratch,
             Some(&key),
             &value,

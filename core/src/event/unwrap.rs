@@ -36,7 +36,7 @@ impl Session {
             || match u.delete_mode {
                 DeleteMode::Drop => false,
                 // A Kafka null has no value record to write in the value format.
-                DeleteMode::DeleteToTombstone => self.cfg.output_format == OutputFormat::Record,
+                DeleteMode::DeleteToTombstone => self.cfg.output_format.keyed(),
                 DeleteMode::Tombstone | DeleteMode::Rewrite | DeleteMode::RewriteWithTombstone => {
                     true
                 }
@@ -87,6 +87,26 @@ impl Session {
         };
         if self.cfg.output_format == OutputFormat::Value {
             return self.write_flat_value(o, t, f, at, op, row, toast);
+        }
+        if self.cfg.output_format == OutputFormat::Framed {
+            let routed = match (f.route_col, row) {
+                (Some(i), Some(r)) => {
+                    scratch.clear();
+                    write_fields(scratch, &t.columns[i..=i], r, toast);
+                    routed_topic(scratch)
+                }
+                _ => None,
+            };
+            let topic = routed.as_deref().unwrap_or(&t.topic);
+            let key_row = before.filter(|_| delete).or(after);
+            let key_toast = if delete { None } else { toast_from };
+            self.write_key_frame(o, t, topic, key_row, key_toast, scratch);
+            let tombstone = delete && f.unwrap.delete_mode == DeleteMode::DeleteToTombstone;
+            crate::encode::frame::write_value_flag(o, !tombstone);
+            if !tombstone {
+                self.write_flat_value(o, t, f, at, op, row, toast);
+            }
+            return;
         }
         match (f.route_col, row) {
             (Some(i), Some(r)) => {

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""Into Kafka, side by side in one run (issue 12, item 8): the lineitem workload's WAL through
+cedar-cdc-relay into tansu (default batching, and linger/batch size tuned), through the relay
+into a null sink (when the relay has one), and through Debezium 3.6.3 (embedded engine,
+pgoutput, with a kafka-clients producer in its handler: Debezium Server's shape) into the same
+broker.
+
+The WAL is written once, after one slot per run was created (pgoutput and a publication for
+Debezium, cedar_cdc for the relay), so every run reads the same changes; each run gets a fresh
+broker (tansu's memory engine grows and slows with its topics). A run's time goes from the
+process start to the last acknowledgement: for the relay, until its slot's confirmed position
+(which passes only acknowledged transactions, reported every second) reaches the end of the
+workload; for Debezium, until its handler has had every record acknowledged. Reported: change
+events per second, the relay's or JVM's CPU seconds and peak RSS, the walsender's CPU and the
+broker's CPU.
+
+Usage: relay_bench.py --port PG_PORT --broker-port PORT --relay-bin PATH [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "lib"))
+sys.path.insert(0, str(HERE.parent / "relay"))
+
+import pgtest  # noqa: E402
+import pipeline  # noqa: E402
+import relay_java  # noqa: E402
+
+DB = "relaybench"
+TOPICS = ["dbserver1.public.lineitem", "dbserver1.public.side"]
+PARTITIONS = 3
+
+
+def proc_cpu(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_hwm_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def walsender(slot: str) -> int:
+    for _ in range(100):
+        pid = pgtest.query(ARGS.port, f"SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{slot}'")
+        if pid:
+            return int(pid)
+        time.sleep(0.05)
+    raise RuntimeError(f"no walsender on slot {slot}")
+
+
+def relay_run(label: str, slot: str, end: str, changes: int, extra: list[str]) -> dict:
+    pipeline.broker_sh("broker_start", ARGS.broker_port)
+    broker = int(pipeline.broker_sh("broker_pid", ARGS.broker_port))
+    log = Path(tempfile.gettempdir()) / f"relay-bench-{slot}.log"
+    log.write_text("")
+    t0 = time.monotonic()
+    relay = pipeline.Relay(ARGS.relay_bin, ARGS.port, DB, slot, f"127.0.0.1:{ARGS.broker_port}",
+                           ["topic.prefix", "dbserver1"], log, partitions=PARTITIONS, extra=extra).start()
+    try:
+        ws = walsender(slot)
+        ws_cpu = 0.0
+        deadline = time.monotonic() + ARGS.timeout
+        while True:
+            ws_cpu = proc_cpu(ws)  # the walsender ends with the relay: read it while it lives
+            c = pipeline.confirmed(ARGS.port, slot)
+            if c and pipeline.lsn_int(c) >= pipeline.lsn_int(end):
+                break
+            if not relay.alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"{label}: the relay stopped or timed out at {c}:\n{relay.tail()}")
+            time.sleep(0.05)
+        wall = time.monotonic() - t0
+        cpu, rss = proc_cpu(relay.proc.pid), proc_hwm_mb(relay.proc.pid)
+        broker_cpu = proc_cpu(broker)
+    finally:
+        relay.stop()
+        pipeline.broker_sh("broker_stop", ARGS.broker_port)
+    return {"label": label, "wall": wall, "rate": changes / wall, "cpu": cpu, "rss": rss,
+            "walsender": ws_cpu, "broker": broker_cpu}
+
+
+def debezium_run(slot: str, end: str, changes: int, records: int) -> dict:
+    pipeline.broker_sh("broker_start", ARGS.broker_port)
+    broker = int(pipeline.broker_sh("broker_pid", ARGS.broker_port))
+    props = Path(tempfile.mkstemp(prefix="dbz-bench-", suffix=".properties")[1])
+    offsets = Path(tempfile.mkstemp(prefix="dbz-bench-offsets-")[1])
+    props.write_text("\n".join([
+        "name=relay-bench", "connector.class=io.debezium.connector.postgresql.PostgresConnector",
+        "database.hostname=127.0.0.1", f"database.port={ARGS.port}", "database.user=postgres",
+        f"database.dbname={DB}", "topic.prefix=dbserver1", "plugin.name=pgoutput",
+        f"slot.name={slot}", "publication.name=dbz_bench", "publication.autocreate.mode=disabled",
+        "snapshot.mode=no_data", "offset.storage=org.apache.kafka.connect.storage.FileOffsetBackingStore",
+        f"offset.storage.file.filename={offsets}", "offset.flush.interval.ms=1000",
+        "max.batch.size=2048", "max.queue.size=8192"]) + "\n")
+    t0 = time.monotonic()
+    java = subprocess.Popen(
+        ["java", "-Xmx2g", "-cp", relay_java.classpath(), "DebeziumToKafka", str(props),
+         f"127.0.0.1:{ARGS.broker_port}", str(records), str(PARTITIONS), *TOPICS],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        ws = walsender(slot)
+        ws_cpu = cpu = rss = 0.0
+        line = ""
+        while java.poll() is None:
+            ws_cpu = max(ws_cpu, proc_cpu(ws)) if os.path.exists(f"/proc/{ws}") else ws_cpu
+            try:  # an exited (zombie) JVM has no VmHWM: keep the last reading
+                cpu, rss = max(cpu, proc_cpu(java.pid)), max(rss, proc_hwm_mb(java.pid))
+            except OSError:
+                pass
+            time.sleep(0.2)
+            if time.monotonic() - t0 > ARGS.timeout:
+                java.kill()
+                raise RuntimeError("Debezium timed out")
+        out = java.stdout.read()
+        line = next((x for x in out.splitlines() if x.startswith("records ")), "")
+        if java.returncode != 0 or not line:
+            raise RuntimeError(f"DebeziumToKafka failed ({java.returncode}): {out[-2000:]}")
+        f = line.split()
+        wall = int(f[5]) / 1000
+        # The engine takes seconds to start (the JVM, the connector, the slot): also the rate
+        # from its first record on.
+        streaming = (int(f[5]) - int(f[3])) / 1000
+        broker_cpu = proc_cpu(broker)
+    finally:
+        if java.poll() is None:
+            java.kill()
+        pipeline.broker_sh("broker_stop", ARGS.broker_port)
+    return {"label": "Debezium 3.6.3 (embedded engine + kafka-clients producer)", "wall": wall,
+            "rate": changes / wall, "rate_streaming": changes / streaming if streaming > 0 else 0.0, "cpu": cpu, "rss": rss, "walsender": ws_cpu, "broker": broker_cpu}
+
+
+def main(argv=None) -> int:
+    global ARGS
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--broker-port", type=int, default=9092)
+    ap.add_argument("--relay-bin", required=True)
+    ap.add_argument("--timeout", type=float, default=900.0)
+    ARGS = ap.parse_args(argv)
+    port = ARGS.port
+    pgtest.psql(port, "-q", "-c", f"DROP DATABASE IF EXISTS {DB}", "-c", f"CREATE DATABASE {DB}")
+    pgtest.psql(port, "-q", "-f", str(HERE / "lineitem_setup.sql"), db=DB)
+    pgtest.psql(port, "-q", "-c", "CREATE TABLE side (id int PRIMARY KEY, note text)",
+                "-c", "CREATE PUBLICATION dbz_bench FOR ALL TABLES", db=DB)
+    help_text = subprocess.run([ARGS.relay_bin, "--help"], capture_output=True, text=True).stdout
+    null_flag = "--null-sink" if "--null-sink" in help_text else None
+    runs = [("relay into tansu", "rb_default", []),
+            ("relay into tansu, linger.ms=50 batch.size=1048576", "rb_tuned",
+             ["-X", "linger.ms=50", "-X", "batch.size=1048576"])]
+    if null_flag:
+        runs.append(("relay into a null sink", "rb_null", [null_flag]))
+    for _, slot, _ in runs:
+        pgtest.query(port, f"SELECT pg_create_logical_replication_slot('{slot}', 'cedar_cdc')", db=DB)
+    pgtest.query(port, "SELECT pg_create_logical_replication_slot('rb_dbz', 'pgoutput')", db=DB)
+    t0 = time.monotonic()
+    pgtest.psql(port, "-q", "-f", str(HERE / "lineitem_workload.sql"), db=DB)
+    end = pgtest.query(port, "SELECT pg_current_wal_lsn() FROM (SELECT txid_current()) t", db=DB)
+    changes, deletes = map(int, pgtest.query(
+        port, "SELECT count(*), count(*) FILTER (WHERE get_byte(data, 0) = 68) "
+              "FROM pg_logical_slot_peek_binary_changes('rb_dbz', NULL, NULL, 'proto_version', '1', "
+              "'publication_names', 'dbz_bench') WHERE get_byte(data, 0) IN (73, 85, 68)", db=DB).split("|"))
+    print(f"lineitem workload: {changes} changes written in {time.monotonic() - t0:.1f} s")
+    results = [relay_run(label, slot, end, changes, extra) for label, slot, extra in runs]
+    if not null_flag:
+        print("relay into a null sink: not measured (the relay has no null-sink flag)")
+    # Debezium follows each delete with a tombstone, as the relay does: records = changes + deletes.
+    results.append(debezium_run("rb_dbz", end, changes, changes + deletes))
+    dbz = results[-1]
+    print(f"\n| run | events/s | vs Debezium | events/s from the first record | wall s | process CPU s | peak RSS MB | walsender CPU s | broker CPU s |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        first = f"{r['rate_streaming']:,.0f}" if "rate_streaming" in r else "—"
+        print(f"| {r['label']} | {r['rate']:,.0f} | {r['rate'] / dbz['rate']:.1f}x | {first} | {r['wall']:.1f} | "
+              f"{r['cpu']:.1f} | {r['rss']:.0f} | {r['walsender']:.1f} | {r['broker']:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+//! The command line.
+
+use std::time::Duration;
+
+pub const USAGE: &str = "\
+usage: cedar-cdc-relay --connect CONNINFO --slot NAME --brokers HOST:PORT[,HOST:PORT...]
+                       [--create-slot] [-o name=value ...] [-X kafka.property=value ...]
+                       [--topic-partitions N] [--topic-replication-factor N]
+                       [--status-interval SECS] [--metrics-addr ADDR:PORT]
+                       [--max-in-flight-bytes N]
+
+Streams a cedar_cdc logical replication slot into Kafka, at least once: the position
+confirmed to PostgreSQL only passes transactions whose every record the broker acknowledged.
+
+  --connect CONNINFO           libpq connection string (replication=database is added)
+  --slot NAME                  logical replication slot (plugin cedar_cdc)
+  --create-slot                create the slot first (an existing slot is used as it is)
+  --brokers LIST               Kafka bootstrap servers
+  -o name=value                plugin option (Debezium names: topic.prefix, schemas.enable, ...);
+                               heartbeat.interval.ms and heartbeat.action.query are the relay's
+  -X property=value            librdkafka producer property (linger.ms, batch.size, security.*)
+  --topic-partitions N         partitions of the topics the relay creates (default 1)
+  --topic-replication-factor N replication factor of those topics (default 1)
+  --status-interval SECS       how often the position is reported and progress logged (default 10)
+  --metrics-addr ADDR:PORT     serve Prometheus text metrics there
+  --max-in-flight-bytes N      stop reading from PostgreSQL while this many bytes are
+                               unacknowledged (default 67108864)
+
+exit codes: 0 stopped by SIGTERM/SIGINT after flushing; 1 usage or option error;
+2 PostgreSQL connection or authentication failed; 3 slot or plugin error (missing slot,
+slot in use, plugin missing, options rejected); 4 Kafka broker unreachable, authentication
+or topic creation failed; 5 a record was not acknowledged (delivery failure, flush timeout);
+6 the replication stream failed (connection lost, unexpected message)";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Args {
+    pub connect: String,
+    pub slot: String,
+    pub brokers: String,
+    pub create_slot: bool,
+    /// Options for the plugin, in order (`output.format=framed` is added).
+    pub plugin_options: Vec<(String, String)>,
+    pub kafka: Vec<(String, String)>,
+    pub partitions: i32,
+    pub replication_factor: i32,
+    pub status_interval: Duration,
+    pub metrics_addr: Option<String>,
+    pub max_in_flight_bytes: u64,
+    pub heartbeat_interval: Option<Duration>,
+    pub heartbeat_action_query: Option<String>,
+    /// The prefix the plugin turns into heartbeat records (`heartbeat.message.prefix`).
+    pub heartbeat_prefix: String,
+}
+
+/// Librdkafka properties that would weaken the delivery guarantee.
+const FIXED: [(&str, &str); 3] = [
+    ("acks", "all"),
+    ("enable.idempotence", "true"),
+    ("partitioner", "murmur2_random"),
+];
+
+fn pair(s: &str, flag: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("{flag} expects name=value, got \"{s}\"")),
+    }
+}
+
+fn number<T: std::str::FromStr>(v: &str, flag: &str) -> Result<T, String> {
+    v.parse()
+        .map_err(|_| format!("{flag} expects a number, got \"{v}\""))
+}
+
+pub fn parse(argv: &[String]) -> Result<Args, String> {
+    let mut a = Args {
+        connect: String::new(),
+        slot: String::new(),
+        brokers: String::new(),
+        create_slot: false,
+        plugin_options: Vec::new(),
+        kafka: Vec::new(),
+        partitions: 1,
+        replication_factor: 1,
+        status_interval: Duration::from_secs(10),
+        metrics_addr: None,
+        max_in_flight_bytes: 64 << 20,
+        heartbeat_interval: None,
+        heartbeat_action_query: None,
+        heartbeat_prefix: "__debezium-heartbeat".into(),
+    };
+    let mut it = argv.iter();
+    while let Some(flag) = it.next() {
+        let flag = flag.as_str();
+        if flag == "--create-slot" {
+            a.create_slot = true;
+            continue;
+        }
+        let v = it
+            .next()
+            .ok_or_else(|| format!("{flag} needs a value"))?
+            .as_str();
+        match flag {
+            "--connect" => a.connect = v.into(),
+            "--slot" => a.slot = v.into(),
+            "--brokers" => a.brokers = v.into(),
+            "-o" => {
+                let (k, val) = pair(v, "-o")?;
+                match k.as_str() {
+                    "heartbeat.interval.ms" => {
+                        let ms: u64 = number(&val, "heartbeat.interval.ms")?;
+                        a.heartbeat_interval = (ms > 0).then(|| Duration::from_millis(ms));
+                    }
+                    "heartbeat.action.query" => a.heartbeat_action_query = Some(val),
+                    "output.format" if val != "framed" => {
+                        return Err(format!(
+                            "option \"output.format\" must be framed for the relay, got \"{val}\""
+                        ))
+                    }
+                    "output.format" => {}
+                    _ => {
+                        if k == "heartbeat.message.prefix" {
+                            a.heartbeat_prefix = val.clone();
+                        }
+                        a.plugin_options.push((k, val));
+                    }
+                }
+            }
+            "-X" => {
+                let (k, val) = pair(v, "-X")?;
+                if let Some((_, want)) = FIXED.iter().find(|(n, _)| *n == k) {
+                    if val != *want {
+                        return Err(format!(
+                            "-X {k}={val}: the relay needs {k}={want} for at-least-once delivery"
+                        ));
+                    }
+                }
+                if k == "bootstrap.servers" {
+                    return Err("give the brokers with --brokers".into());
+                }
+                a.kafka.push((k, val));
+            }
+            "--topic-partitions" => a.partitions = number(v, flag)?,
+            "--topic-replication-factor" => a.replication_factor = number(v, flag)?,
+            "--status-interval" => {
+                let s: f64 = number(v, flag)?;
+                if !(s > 0.0 && s.is_finite()) {
+                    return Err(format!("{flag} must be positive"));
+                }
+                a.status_interval = Duration::from_secs_f64(s);
+            }
+            "--metrics-addr" => a.metrics_addr = Some(v.into()),
+            "--max-in-flight-bytes" => a.max_in_flight_bytes = number(v, flag)?,
+            _ => return Err(format!("unknown argument \"{flag}\"")),
+        }
+    }
+    for (name, v) in [
+        ("--connect", &a.connect),
+        ("--slot", &a.slot),
+        ("--brokers", &a.brokers),
+    ] {
+        if v.is_empty() {
+            return Err(format!("{name} is required"));
+        }
+    }
+    if a.partitions < 1 || a.replication_factor < 1 {
+        return Err("--topic-partitions and --topic-replication-factor must be at least 1".into());
+    }
+    if a.heartbeat_action_query.is_some() && a.heartbeat_interval.is_none() {
+        return Err("heartbeat.action.query needs heartbeat.interval.ms".into());
+    }
+    Ok(a)
+}
+
+/// The producer configuration: the fixed guarantees, then the user's properties.
+pub fn producer_config(a: &Args) -> Vec<(String, String)> {
+    let mut c: Vec<(String, String)> = vec![("bootstrap.servers".into(), a.brokers.clone())];
+    c.extend(FIXED.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    c.extend(a.kafka.iter().cloned());
+    c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(s: &[&str]) -> Result<Args, String> {
+        parse(&s.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn parses_the_cli() {
+        let a = args(&[
+            "--connect",
+            "dbname=x",
+            "--slot",
+            "s",
+            "--brokers",
+            "b:1",
+            "--create-slot",
+            "-o",
+            "topic.prefix=db",
+            "-o",
+            "heartbeat.interval.ms=500",
+            "-X",
+            "linger.ms=5",
+            "--status-interval",
+            "0.5",
+            "--max-in-flight-bytes",
+            "100",
+        ])
+        .unwrap();
+        assert!(a.create_slot);
+        assert_eq!(a.plugin_options, vec![("topic.prefix".into(), "db".into())]);
+        assert_eq!(a.heartbeat_interval, Some(Duration::from_millis(500)));
+        assert_eq!(a.status_interval, Duration::from_millis(500));
+        assert_eq!(a.max_in_flight_bytes, 100);
+        let c = producer_config(&a);
+        assert!(c.contains(&("acks".into(), "all".into())));
+        assert!(c.contains(&("partitioner".into(), "murmur2_random".into())));
+        assert_eq!(c.last(), Some(&("linger.ms".into(), "5".into())));
+    }
+
+    #[test]
+    fn rejects_what_would_weaken_delivery_or_is_malformed() {
+        let base = ["--connect", "x", "--slot", "s", "--brokers", "b"];
+        let with = |extra: &[&str]| {
+            let mut v = base.to_vec();
+            v.extend_from_slice(extra);
+            args(&v)
+        };
+        assert!(with(&["-X", "acks=1"]).unwrap_err().contains("acks=all"));
+        assert!(with(&["-X", "enable.idempotence=false"]).is_err());
+        assert!(with(&["-o", "output.format=record"])
+            .unwrap_err()
+            .contains("framed"));
+        assert!(with(&["-o", "noequals"]).is_err());
+        assert!(with(&["--topic-partitions", "0"]).is_err());
+        assert!(with(&["--bogus", "1"]).unwrap_err().contains("--bogus"));
+        assert!(with(&["-o", "heartbeat.action.query=select 1"]).is_err());
+        assert!(args(&["--slot", "s"]).unwrap_err().contains("--connect"));
+        assert!(with(&["-o", "output.format=framed"]).is_ok());
+    }
+}
