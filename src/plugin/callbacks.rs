@@ -638,7 +638,7 @@ fn on_message(
                 .dbz
                 .cfg
                 .provide_transaction_metadata
-                .then(|| t.meta.message()),
+                .then(|| t.meta.message(lsn)),
             now_us: now_us(),
         };
         ctx.write(&|| describe_message(prefix), |o| {

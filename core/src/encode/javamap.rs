@@ -16,11 +16,6 @@ pub fn string_hash(s: &str) -> i32 {
     h
 }
 
-fn spread(s: &str) -> u32 {
-    let h = string_hash(s) as u32;
-    h ^ (h >> 16)
-}
-
 /// A simulated `HashMap` that keeps its capacity across `clear()`, as Java's does.
 #[derive(Clone, Debug)]
 pub struct JavaHashMap {
@@ -43,7 +38,14 @@ impl Default for JavaHashMap {
 impl JavaHashMap {
     /// Inserts a key (a repeated key keeps its place). Returns its index in insertion order.
     pub fn insert(&mut self, key: &str) -> usize {
-        let h = spread(key);
+        self.insert_hashed(key, string_hash(key))
+    }
+
+    /// Inserts a key whose Java `hashCode()` is `hash` (not `String.hashCode` of its text: an
+    /// object that keeps `Object.hashCode`, such as Debezium's logical-message id).
+    pub fn insert_hashed(&mut self, key: &str, hash: i32) -> usize {
+        let h = hash as u32;
+        let h = h ^ (h >> 16);
         let b = (h as usize) & (self.cap - 1);
         if let Some(&(_, i)) = self.buckets[b].iter().find(|(_, i)| self.keys[*i] == key) {
             return i;

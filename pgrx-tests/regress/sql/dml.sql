@@ -62,4 +62,25 @@ SELECT * FROM cdcp('dml');
 -- with schemas: the full value record
 INSERT INTO cpk VALUES (1, 2, 'v');
 SELECT * FROM cdc('dml', 'topic.prefix', 'srv');
+-- transaction metadata with logical decoding messages: each message is a data collection of
+-- its own, named with a stand-in for Debezium's identity hash, so the counts add up
+BEGIN;
+INSERT INTO cpk VALUES (5, 6, 'm');
+SELECT pg_logical_emit_message(true, 'app', 'x') IS NOT NULL AS emitted;
+INSERT INTO cpk VALUES (7, 8, 'm');
+SELECT pg_logical_emit_message(true, 'app', 'y') IS NOT NULL AS emitted;
+COMMIT;
+BEGIN;
+SELECT pg_logical_emit_message(true, 'app', 'only') IS NOT NULL AS emitted;
+COMMIT;
+-- (the order of several entries follows their hashes, so only the single-entry END is shown)
+SELECT json_array_length(t::json->'data_collections') AS collections,
+       (t::json->>'event_count')::int = (SELECT sum((e->>'event_count')::int)
+                                           FROM json_array_elements(t::json->'data_collections') e) AS counts_add_up,
+       CASE WHEN json_array_length(t::json->'data_collections') = 1
+            THEN cdc_norm(regexp_replace(regexp_replace(t, 'LogicalDecodingMessageId@[0-9a-f]+', 'LogicalDecodingMessageId@H'),
+                                         '"id":"\d+:\d+"', '"id":"X:L"')) END AS single
+  FROM pg_logical_slot_get_changes('dml', NULL, NULL, 'schemas.enable', 'false', 'topic.prefix', 'srv',
+                                   'provide.transaction.metadata', 'true') AS c(lsn, xid, t)
+ WHERE t::json->>'status' = 'END';
 SELECT pg_drop_replication_slot('dml');
