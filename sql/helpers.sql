@@ -332,6 +332,74 @@ $fn$;
 COMMENT ON FUNCTION cedar_cdc.heartbeat(text) IS
     'Writes a transactional logical message that cedar_cdc turns into a Debezium heartbeat, so a slot on a quiet database advances';
 
+-- DDL text for schema-change records -------------------------------------------------------
+
+CREATE FUNCTION cedar_cdc.ddl_message()
+RETURNS event_trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    oids text;
+    emit regprocedure;
+BEGIN
+    -- The relations the command touched, then the statement: one transactional message that
+    -- cedar_cdc (include.schema.changes) puts into the transaction's schema-change records.
+    -- sql_drop reports dropped relations (ddl_command_end lists none for a DROP); a dropped
+    -- column is reported by the ALTER TABLE's ddl_command_end.
+    IF TG_EVENT = 'sql_drop' THEN
+        SELECT string_agg(DISTINCT objid::text, ' ') INTO oids
+          FROM pg_event_trigger_dropped_objects()
+         WHERE classid = 'pg_catalog.pg_class'::regclass AND objsubid = 0;
+    ELSE
+        SELECT string_agg(DISTINCT objid::text, ' ') INTO oids
+          FROM pg_event_trigger_ddl_commands()
+         WHERE classid = 'pg_catalog.pg_class'::regclass;
+    END IF;
+    IF oids IS NULL THEN
+        RETURN;
+    END IF;
+    -- A role that may not write logical messages still runs its DDL (ddl is then null). No
+    -- EXCEPTION block: a subtransaction's message would be decoded after the rows that follow.
+    -- 17 added a fourth parameter (flush); the call below resolves to the one the server has.
+    emit := coalesce(to_regprocedure('pg_catalog.pg_logical_emit_message(boolean, text, text, boolean)'),
+                     to_regprocedure('pg_catalog.pg_logical_emit_message(boolean, text, text)'));
+    IF emit IS NOT NULL AND has_function_privilege(emit, 'EXECUTE') THEN
+        PERFORM pg_logical_emit_message(true, 'cedar_cdc.ddl', oids || E'\n' || current_query());
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION cedar_cdc.ddl_message() IS
+    'Event trigger function: writes the DDL statement as a cedar_cdc.ddl logical message for schema-change records';
+
+CREATE FUNCTION cedar_cdc.install_ddl_trigger()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl;
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl_drop;
+    CREATE EVENT TRIGGER cedar_cdc_ddl ON ddl_command_end EXECUTE FUNCTION cedar_cdc.ddl_message();
+    CREATE EVENT TRIGGER cedar_cdc_ddl_drop ON sql_drop EXECUTE FUNCTION cedar_cdc.ddl_message();
+END
+$fn$;
+COMMENT ON FUNCTION cedar_cdc.install_ddl_trigger() IS
+    'Creates the event triggers that give schema-change records their ddl text (superuser)';
+
+CREATE FUNCTION cedar_cdc.drop_ddl_trigger()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl;
+    DROP EVENT TRIGGER IF EXISTS cedar_cdc_ddl_drop;
+END
+$fn$;
+COMMENT ON FUNCTION cedar_cdc.drop_ddl_trigger() IS
+    'Drops the event triggers of install_ddl_trigger()';
+
 -- Checks and health -----------------------------------------------------------------------
 
 CREATE FUNCTION cedar_cdc.check_prerequisites(publication text DEFAULT NULL,
@@ -346,6 +414,7 @@ DECLARE
     n bigint;
     used bigint;
     needs_old_rows boolean;
+    conninfo_has_dbname boolean;
     r record;
 BEGIN
     -- wal_level
@@ -395,7 +464,9 @@ BEGIN
     -- wal senders (for streaming with pg_recvlogical or a replication client)
     item := 'max_wal_senders';
     n := current_setting('max_wal_senders')::bigint;
-    SELECT count(*) INTO used FROM pg_stat_activity WHERE backend_type = 'walsender';
+    -- pg_stat_replication, not pg_stat_activity: every role sees its rows (without their
+    -- details), where pg_stat_activity hides other roles' backend types.
+    SELECT count(*) INTO used FROM pg_stat_replication;
     IF used < n THEN
         status := 'ok'; detail := format('%s of %s wal senders in use', used, n); fix := NULL;
     ELSE
@@ -434,6 +505,14 @@ BEGIN
         fix := 'Upgrade the primary and its standbys to 17 or later';
         RETURN NEXT;
     ELSIF major >= 17 AND pg_is_in_recovery() THEN
+        -- primary_conninfo may hold a password: only superusers and pg_read_all_settings
+        -- may read it, and others learn nothing about it here (not even whether it names a
+        -- database); its check says so instead of failing the whole function.
+        BEGIN
+            conninfo_has_dbname := current_setting('primary_conninfo') ~ '(^|\s)dbname\s*=';
+        EXCEPTION WHEN insufficient_privilege THEN
+            conninfo_has_dbname := NULL;
+        END;
         FOR r IN
             SELECT * FROM (VALUES
                 ('sync_replication_slots', current_setting('sync_replication_slots') = 'on',
@@ -445,13 +524,17 @@ BEGIN
                 ('primary_slot_name', current_setting('primary_slot_name') <> '',
                  'slot synchronization needs a physical slot on the primary (primary_slot_name)',
                  'SELECT pg_create_physical_replication_slot(''standby1'');  -- on the primary; then here: ALTER SYSTEM SET primary_slot_name = ''standby1'';'),
-                ('primary_conninfo dbname', current_setting('primary_conninfo') ~ '(^|\s)dbname\s*=',
+                ('primary_conninfo dbname', conninfo_has_dbname,
                  'the slot sync worker connects to a database of the primary: primary_conninfo needs a dbname',
                  'ALTER SYSTEM SET primary_conninfo = ''... dbname=postgres''; SELECT pg_reload_conf();')
             ) AS c(name, ok, why, how)
         LOOP
             item := r.name;
-            IF r.ok THEN
+            IF r.ok IS NULL THEN
+                status := 'warning';
+                detail := format('role %s may not read %s', current_user, r.name);
+                fix := 'Run this check as a superuser or a member of pg_read_all_settings';
+            ELSIF r.ok THEN
                 status := 'ok'; detail := format('%s is set for slot synchronization', r.name); fix := NULL;
             ELSE
                 status := 'error'; detail := r.why; fix := r.how;
@@ -614,8 +697,11 @@ BEGIN
         )
         SELECT s.slot_name, s.plugin, s.slot_type, s.database, s.temporary, s.active, s.active_pid,
                CASE WHEN s.active_pid IS NULL THEN NULL
+                    -- What pg_stat_replication shows the caller: another role's client
+                    -- address is hidden (NULL, and client_port too), not a local socket.
                     ELSE (SELECT concat_ws(' ', nullif(a.application_name, ''), a.usename::text,
-                                           'from ' || coalesce(host(a.client_addr), 'local socket'))
+                                           'from ' || CASE WHEN a.client_addr IS NOT NULL THEN host(a.client_addr)
+                                                           WHEN a.client_port = -1 THEN 'local socket' END)
                           FROM pg_stat_activity a WHERE a.pid = s.active_pid) END,
                s.confirmed_flush_lsn, s.restart_lsn, n.at,
                pg_wal_lsn_diff(n.at, s.confirmed_flush_lsn),

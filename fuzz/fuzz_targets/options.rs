@@ -26,6 +26,7 @@ const NAMES: &[&str] = &[
     "unavailable.value.placeholder",
     "tombstones.on.delete",
     "provide.transaction.metadata",
+    "include.schema.changes",
     "skipped.operations",
     "topic.heartbeat.prefix",
     "heartbeat.message.prefix",

@@ -40,6 +40,9 @@ CONFIGS = [
     ("wal2json format-version 2", "w2j", "wal2json", False, ["format-version", "2"]),
     ("decoderbufs", "dbufs", "decoderbufs", True, []),
     ("cedar_cdc, schemas off", "cedar", "cedar_cdc", False, ["schemas.enable", "false"]),
+    # No DDL in the workloads: what the schema-change check costs when nothing changes.
+    ("cedar_cdc, schemas off, include.schema.changes", "cedar", "cedar_cdc", False,
+     ["schemas.enable", "false", "include.schema.changes", "true"]),
     ("cedar_cdc, schemas on", "cedar", "cedar_cdc", False, []),
     ("cedar_cdc, record format", "cedar", "cedar_cdc", False, ["output.format", "record"]),
     # What cedar-cdc-relay reads: binary frames of topic, key and value (no second escaping).

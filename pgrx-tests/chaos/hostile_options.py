@@ -57,6 +57,7 @@ VALID: dict[str, list[str]] = {
     "unavailable.value.placeholder": ["__x", "hex:00ff", "", "☃"],
     "tombstones.on.delete": ["true", "false"],
     "provide.transaction.metadata": ["true", "false"],
+    "include.schema.changes": ["true", "false"],
     "skipped.operations": ["t", "none", "c,u", "d, t", ""],
     "topic.heartbeat.prefix": ["hb", "__debezium-heartbeat"],
     "heartbeat.message.prefix": ["hb", "pfx"],

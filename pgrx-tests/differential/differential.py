@@ -35,9 +35,12 @@ import cedar  # noqa: E402
 import expected_events as C  # noqa: E402
 import pgoutput as P  # noqa: E402
 import pgtest  # noqa: E402
+import schema_oracle as SO  # noqa: E402
 from workload import Workload, WorkloadError, run_workload  # noqa: E402
 
 PREFIX = "srv"
+# The schema-change oracle's slot (schema_oracle.py).
+DDL_OPTIONS = ["include.schema.changes", "true", "schemas.enable", "false", "topic.prefix", PREFIX]
 CEDAR_OPTIONS = ["output.format", "record", "schemas.enable", "false", "provide.transaction.metadata", "true",
                  "skipped.operations", "none", "topic.prefix", PREFIX, "publication_names", "p"]
 # The decoding session renders pgoutput's text values: fix every setting that changes them.
@@ -62,6 +65,7 @@ REQUIRED_COVERAGE = {
     "ddl_drop_column": "DROP COLUMN",
     "ddl_retype_column": "ALTER COLUMN TYPE",
     "ddl_rename_table": "RENAME table",
+    "schema_change_records": "schema-change records checked against the catalog at commit",
     "relation_changed_inside_txn": "a relation's shape changing inside a decoded transaction",
     "truncate_events": "TRUNCATE",
     "truncate_cascade": "TRUNCATE ... CASCADE",
@@ -227,7 +231,7 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
     res = SeedResult(seed)
     t0 = time.monotonic()
     db = f"cedar_differential_{seed}"
-    slots = {n: f"{n}_diff_{seed}" for n in ("pgo1", "pgo2", "cedar")}
+    slots = {n: f"{n}_diff_{seed}" for n in ("pgo1", "pgo2", "cedar", "ddl")}
     seed_dir = cfg.out / f"seed-{seed}"
     seed_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -237,10 +241,12 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
         pub = publication_sql(cfg)
         (seed_dir / "schema.sql").write_text(";\n".join(w.schema_sql) + f";\n{pub};\n")
         psql(cfg, db, ";\n".join(w.schema_sql) + f";\n{pub};")
-        for n, plugin in (("pgo1", "pgoutput"), ("pgo2", "pgoutput"), ("cedar", "cedar_cdc")):
+        for n, plugin in (("pgo1", "pgoutput"), ("pgo2", "pgoutput"), ("cedar", "cedar_cdc"), ("ddl", "cedar_cdc")):
             psql(cfg, db, f"SELECT pg_create_logical_replication_slot('{slots[n]}', '{plugin}')")
+        snapshots: list = []
         with open(seed_dir / "workload.sql", "w", encoding="utf-8") as log:
-            coverage = run_workload(w, pgtest.psql_argv(cfg.port, db, host=cfg.host, user=cfg.user), log)
+            coverage = run_workload(w, pgtest.psql_argv(cfg.port, db, host=cfg.host, user=cfg.user), log,
+                                    snapshots=snapshots, catalog_query=SO.CATALOG_QUERY)
         pk = {int(oid): json.loads(cols) for oid, cols in
               (line.split("|", 1) for line in psql(cfg, db, KEY_QUERY).splitlines() if line.strip())}
         t_read = time.monotonic()
@@ -251,6 +257,16 @@ def run_seed(seed: int, cfg: Cfg) -> SeedResult:
         except RuntimeError as e:
             raise CedarError(f"cedar_cdc failed to decode the workload: {e}") from None
         coverage["read_seconds_x100"] = int((time.monotonic() - t_read) * 100)
+        # The schema-change oracle: a slot of its own, so the records above stay Debezium's.
+        try:
+            rowsd = read_slot(cfg, db, "pg_logical_slot_get_changes", slots["ddl"], DDL_OPTIONS, False)
+        except RuntimeError as e:
+            raise CedarError(f"cedar_cdc failed to decode the workload with include.schema.changes: {e}") from None
+        schema_records = SO.parse_records(rowsd)
+        coverage["schema_change_records"] = len(schema_records)
+        coverage["ddl_txns_checked"] = len(snapshots) - 1
+        for d in SO.check(db, schema_records, snapshots[0][1], snapshots[1:]):
+            res.diffs.append(f"seed {seed}: schema changes: {d}")
         stats = {}
         for line in psql(cfg, db, "SELECT slot_name, spill_txns, stream_txns, total_txns FROM pg_stat_replication_slots").splitlines():
             name, spill, stream, total = line.split("|")

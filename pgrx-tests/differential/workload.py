@@ -29,6 +29,7 @@ ranges), so row locks never conflict.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import string
@@ -1286,17 +1287,60 @@ SELECT a.pid, a.datname, a.state, left(a.query, 120), l.locktype, l.relation::re
  ORDER BY a.pid"""
 
 
-def run_workload(w: Workload, psql_argv: list[str], log=None) -> dict:
-    """Executes the workload; returns coverage counters. Raises WorkloadError on a surprise."""
+def run_workload(w: Workload, psql_argv: list[str], log=None, snapshots: Optional[list] = None,
+                 catalog_query: str = "") -> dict:
+    """Executes the workload; returns coverage counters. Raises WorkloadError on a surprise.
+
+    With `snapshots` (a list), appends the catalog as `catalog_query` (one JSON line) shows it,
+    first before the workload as (None, catalog), then after the commit of every transaction
+    that ran DDL as (xid, catalog), in commit order. Autocommit DDL then runs in an explicit
+    transaction (the same WAL) so that its xid can be read."""
     env = dict(os.environ)
     env["PGOPTIONS"] = "-c lock_timeout=10s -c statement_timeout=120s -c TimeZone=UTC"
     sessions = [Session(psql_argv, env) for _ in w.conns]
+    cat = None
+    ddl_in_txn = [False] * len(sessions)
+    prepared_xid: dict = {}
+
+    def xid_of(ci: int):
+        out = sessions[ci].run("SELECT 'xid=' || (pg_current_xact_id_if_assigned()::text::bigint % 4294967296)")
+        for line in out:
+            if line.startswith("xid="):
+                return int(line.strip()[4:])
+        return None  # no xid: nothing was written
+
+    def snapshot(xid):
+        out = "".join(cat.run(catalog_query))
+        try:
+            snapshots.append((xid, json.loads(out)))
+        except ValueError:
+            raise WorkloadError(f"seed {w.seed}: catalog snapshot failed: {out[:2000]}") from None
+
     open_txns = 0
     max_open = 0
     t0 = time.monotonic()
     try:
+        if snapshots is not None:
+            cat = Session(psql_argv, dict(env, PGOPTIONS=env["PGOPTIONS"] + " -c DateStyle=ISO -c IntervalStyle=postgres"))
+            snapshot(None)
         for n, (ci, st) in enumerate(w.statements()):
-            out = sessions[ci].run(st.sql)
+            c = w.conns[ci]
+            sql = st.sql
+            autocommit_ddl = snapshots is not None and st.tag.startswith("ddl") and not c.in_txn
+            xid = None
+            if snapshots is not None:
+                if st.tag.startswith("ddl") and c.in_txn:
+                    ddl_in_txn[ci] = True
+                if ddl_in_txn[ci] and (sql == "COMMIT" or sql.startswith("PREPARE TRANSACTION")):
+                    xid = xid_of(ci)
+                    if sql.startswith("PREPARE TRANSACTION"):
+                        prepared_xid[sql.split("'")[1]] = xid
+                if autocommit_ddl:
+                    sessions[ci].run("BEGIN")
+            out = sessions[ci].run(sql)
+            if autocommit_ddl:
+                xid = xid_of(ci)
+                out += sessions[ci].run("COMMIT")
             err = [l for l in out if l.startswith(("ERROR:", "FATAL:", "psql:"))]
             if log is not None:
                 log.write(f"-- step {n} conn {ci}{' (expected to fail)' if st.expect_error else ''}\n{st.sql};\n")
@@ -1309,6 +1353,16 @@ def run_workload(w: Workload, psql_argv: list[str], log=None) -> dict:
                                     f"in: {st.sql[:500]}{diag}")
             if st.expect_error and not err:
                 raise WorkloadError(f"seed {w.seed} step {n} conn {ci}: expected an error from: {st.sql[:500]}")
+            if snapshots is not None:
+                if sql.startswith("COMMIT PREPARED"):
+                    xid = prepared_xid.pop(sql.split("'")[1], None)
+                elif sql.startswith("ROLLBACK PREPARED"):
+                    prepared_xid.pop(sql.split("'")[1], None)
+                committed = autocommit_ddl or sql == "COMMIT" or sql.startswith("COMMIT PREPARED")
+                if committed and xid is not None and not err:
+                    snapshot(xid)
+                if sql in ("COMMIT", "ROLLBACK") or sql.startswith("PREPARE TRANSACTION"):
+                    ddl_in_txn[ci] = False
             if not err and st.apply is not None:
                 st.apply()
             if st.tag:
@@ -1318,6 +1372,8 @@ def run_workload(w: Workload, psql_argv: list[str], log=None) -> dict:
     finally:
         for s in sessions:
             s.close()
+        if cat is not None:
+            cat.close()
     w.coverage["max_concurrent_txns"] = max_open
     w.coverage["workload_seconds_x100"] = int((time.monotonic() - t0) * 100)
     return w.coverage

@@ -9,12 +9,14 @@ use std::ffi::CStr;
 use cedar_cdc_core::config::{Config, OriginFilter};
 use cedar_cdc_core::encode::out::Out;
 use cedar_cdc_core::error::{Error, ErrorCode};
+use cedar_cdc_core::event::schema_change::{parse_ddl_message, DDL_MESSAGE_PREFIX};
 use cedar_cdc_core::event::{self as emit, key_changed, At, Image, MessageAction, Op, Txn};
 use cedar_cdc_core::plan::table::TablePlan;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use super::compat;
+use super::ddl::{self, TableChange};
 use super::memory::in_change_memory;
 use super::origin;
 use super::output::Excerpt;
@@ -165,6 +167,7 @@ fn on_startup(ctx: Ctx, raw: &[(String, Option<String>)]) -> bool {
         session: Session {
             dbz,
             rels: RelCache::new(cache_cxt),
+            ddl: ddl::Tracker::default(),
             change_cxt,
             last: LastCommit {
                 time: now,
@@ -230,7 +233,7 @@ unsafe extern "C-unwind" fn begin(
 ) {
     // SAFETY: PostgreSQL passes the decoding context and the transaction being decoded; the
     // origin name is looked up under its historic snapshot, inside the decoding transaction.
-    let (st, xid, origin_id, origin_lsn, commit_time, origin) = unsafe {
+    let (st, xid, origin_id, origin_lsn, commit_time, origin, catalog_changes) = unsafe {
         let t = &*txn;
         (
             Ctx::from_raw(ctx).state(),
@@ -239,9 +242,16 @@ unsafe extern "C-unwind" fn begin(
             t.origin_lsn,
             compat::commit_time(txn),
             origin::name(t.origin_id),
+            t.txn_flags & pg_sys::RBTXN_HAS_CATALOG_CHANGES != 0,
         )
     };
     on_begin(st, xid, origin_id, origin_lsn, commit_time, origin);
+    // The shapes before the first DDL this session decodes: the begin callback runs under the
+    // transaction's first snapshot, before any of its catalog changes.
+    if catalog_changes && st.session.dbz.schema_changes() && !st.session.ddl.ready() {
+        let s = &mut st.session;
+        in_change_memory(s.change_cxt, || s.ddl.init(&s.dbz.cfg));
+    }
 }
 
 fn on_begin(
@@ -278,18 +288,58 @@ fn on_begin(
     t.visible = false;
     t.meta.begin();
     t.emitted = 0;
+    t.ddl_texts.clear();
 }
 
 #[pg_guard]
 unsafe extern "C-unwind" fn commit(
     ctx: *mut pg_sys::LogicalDecodingContext,
     txn: *mut pg_sys::ReorderBufferTXN,
-    _commit_lsn: pg_sys::XLogRecPtr,
+    commit_lsn: pg_sys::XLogRecPtr,
 ) {
     // SAFETY: PostgreSQL passes the decoding context and the transaction being decoded.
-    let (ctx, end_lsn) = unsafe { (Ctx::from_raw(ctx), (*txn).end_lsn) };
+    let (ctx, end_lsn, catalog_changes) = unsafe {
+        (
+            Ctx::from_raw(ctx),
+            (*txn).end_lsn,
+            (*txn).txn_flags & pg_sys::RBTXN_HAS_CATALOG_CHANGES != 0,
+        )
+    };
     // SAFETY: the only reference to the state in this callback.
     let st = unsafe { ctx.state() };
+    if catalog_changes && st.session.dbz.schema_changes() && st.session.ddl.ready() {
+        // SAFETY: the transaction's invalidation messages, valid for this callback.
+        let msgs = unsafe {
+            let t = &*txn;
+            if t.invalidations.is_null() {
+                &mut [][..]
+            } else {
+                std::slice::from_raw_parts_mut(t.invalidations, t.ninvalidations as usize)
+            }
+        };
+        let (mut rels, all) = ddl::invalidated(msgs);
+        // The relation cache must see the whole transaction before shapes are read: replay
+        // executes the last command's invalidations only after this callback.
+        for m in msgs.iter_mut() {
+            // SAFETY: one of the transaction's messages, executed as replay executes it.
+            unsafe { pg_sys::LocalExecuteInvalidationMessage(m) };
+        }
+        if all {
+            for r in st.session.ddl.known() {
+                if !rels.contains(&r) {
+                    rels.push(r);
+                }
+            }
+        }
+        in_change_memory(st.session.change_cxt, || {
+            for relid in rels {
+                let s = &mut st.session;
+                if let Some(c) = s.ddl.check(&s.dbz.cfg, relid) {
+                    write_schema_change(ctx, st, c, commit_lsn);
+                }
+            }
+        });
+    }
     let (s, t) = (&mut st.session, &st.txn);
     if t.began {
         let xid = t.txn.xid.unwrap_or(0);
@@ -375,7 +425,14 @@ unsafe extern "C-unwind" fn change(
 unsafe fn on_change(ctx: Ctx, st: &mut State, relation: pg_sys::Relation, c: Change) {
     let State { session: s, txn: t } = st;
     // SAFETY: the relation of this change.
-    let e = unsafe { s.rels.get(&s.dbz.cfg, relation) };
+    let (e, built) = unsafe { s.rels.get(&s.dbz.cfg, relation) };
+    if built && s.dbz.schema_changes() && s.ddl.ready() {
+        // SAFETY: the relation of this change.
+        let relid = unsafe { (*relation).rd_id }.to_u32();
+        if let Some(change) = s.ddl.check(&s.dbz.cfg, relid) {
+            write_schema_change_parts(ctx, &s.dbz, &mut s.scratch, t, change, c.lsn);
+        }
+    }
     let has_old = !c.old.is_null();
     let gate = emit::change_gate(&e.facts, &s.dbz, c.op, has_old);
     if !t.pass(gate, ctx, &s.dbz, c.lsn, &mut s.scratch) {
@@ -538,7 +595,7 @@ unsafe extern "C-unwind" fn truncate(
 unsafe fn on_truncate(ctx: Ctx, st: &mut State, rel: pg_sys::Relation, lsn: u64) {
     let State { session: s, txn: t } = st;
     // SAFETY: an open relation of this change.
-    let e = unsafe { s.rels.get(&s.dbz.cfg, rel) };
+    let (e, _) = unsafe { s.rels.get(&s.dbz.cfg, rel) };
     if !t.pass(
         emit::truncate_gate(&e.facts, &s.dbz),
         ctx,
@@ -609,6 +666,13 @@ fn on_message(
     if transactional && t.skip {
         return;
     }
+    // The DDL trigger's statement text goes into the transaction's schema-change records.
+    if transactional && s.dbz.schema_changes() && prefix == DDL_MESSAGE_PREFIX.as_bytes() {
+        if let Some((oids, text)) = parse_ddl_message(content) {
+            t.ddl_texts.push(oids, text);
+        }
+        return;
+    }
     let action = emit::message_action(&s.dbz, prefix);
     if action == MessageAction::Heartbeat {
         ctx.write(&|| "heartbeat record".into(), |o| {
@@ -677,4 +741,41 @@ fn on_message(
             });
         }
     }
+}
+
+/// Writes one schema-change record at `lsn` (nothing for a transaction the `origin` option
+/// leaves out). It is not a change event: no BEGIN record, no transaction block, not counted.
+fn write_schema_change(ctx: Ctx, st: &mut State, c: TableChange, lsn: u64) {
+    let State { session: s, txn: t } = st;
+    write_schema_change_parts(ctx, &s.dbz, &mut s.scratch, t, c, lsn);
+}
+
+fn write_schema_change_parts(
+    ctx: Ctx,
+    dbz: &emit::Session,
+    scratch: &mut Vec<u8>,
+    t: &mut TxnState,
+    c: TableChange,
+    lsn: u64,
+) {
+    if t.skip {
+        return;
+    }
+    let ddl = t.ddl_texts.for_relation(c.relid);
+    let at = At {
+        txn: &t.txn,
+        lsn,
+        block: None,
+        now_us: now_us(),
+    };
+    let what = || {
+        format!(
+            "schema-change record of table \"{}.{}\"",
+            c.shape.schema, c.shape.table
+        )
+    };
+    ctx.write(&what, |o| {
+        dbz.write_schema_change(o, &at, c.kind, &c.shape, ddl.as_deref(), scratch)
+    });
+    t.emitted += 1;
 }

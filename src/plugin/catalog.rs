@@ -104,7 +104,7 @@ fn pg_type(typid: pg_sys::Oid, typmod: i32, depth: u32) -> PgType {
 }
 
 /// Labels of an enum in `enumsortorder` order.
-fn enum_labels(typid: pg_sys::Oid) -> Vec<String> {
+pub(super) fn enum_labels(typid: pg_sys::Oid) -> Vec<String> {
     // SAFETY: a syscache list lookup inside the decoding transaction; the labels are copied
     // out before the list is released.
     let mut labels: Vec<(f32, String)> = unsafe {
@@ -183,7 +183,11 @@ fn attr_info(plan: &ColumnPlan, attlen: i16, cxt: pg_sys::MemoryContext) -> Attr
 ///
 /// # Safety
 /// `rel` must be an open relation.
-unsafe fn default_text(rel: pg_sys::Relation, relname: &str, attnum: i16) -> Option<String> {
+pub(super) unsafe fn default_text(
+    rel: pg_sys::Relation,
+    relname: &str,
+    attnum: i16,
+) -> Option<String> {
     // SAFETY: the caller vouches for the relation; its constraint array has num_defval
     // entries.
     let def = unsafe {
@@ -340,7 +344,7 @@ fn index_columns(indexoid: pg_sys::Oid) -> Option<IndexColumns> {
 ///
 /// # Safety
 /// `rel` must be an open relation.
-unsafe fn key_attrs(rel: pg_sys::Relation) -> Vec<usize> {
+pub(super) unsafe fn key_attrs(rel: pg_sys::Relation) -> Vec<usize> {
     // SAFETY: the caller vouches for the relation; the index list is an OID list we own.
     let (pk, indexes) = unsafe {
         let list = pg_sys::RelationGetIndexList(rel);

@@ -8,6 +8,7 @@
 mod callbacks;
 pub(crate) mod catalog;
 mod compat;
+mod ddl;
 pub(crate) mod memory;
 mod origin;
 mod output;

@@ -40,7 +40,7 @@ mod ffi {
 
 /// The ancestors of a partition, nearest first, with PostgreSQL errors turned into Rust
 /// panics (and so back into errors) like every pgrx-bound function.
-fn partition_ancestors(relid: pg_sys::Oid) -> *mut pg_sys::List {
+pub(super) fn partition_ancestors(relid: pg_sys::Oid) -> *mut pg_sys::List {
     // SAFETY: a plain catalog lookup, inside the decoding transaction.
     unsafe { pg_sys::ffi::pg_guard_ffi_boundary(|| ffi::get_partition_ancestors(relid)) }
 }

@@ -148,32 +148,32 @@ impl RelCache {
         });
     }
 
-    /// The entry of `rel`, built on first use or after an invalidation.
+    /// The entry of `rel`, built on first use or after an invalidation, and whether it was
+    /// (re)built by this call (the moment a schema change is looked for).
     ///
     /// # Safety
     /// `rel` must be a valid, open relation of the current change.
-    pub unsafe fn get(&mut self, cfg: &Config, rel: pg_sys::Relation) -> &RelEntry {
+    pub unsafe fn get(&mut self, cfg: &Config, rel: pg_sys::Relation) -> (&RelEntry, bool) {
         self.apply_invalidations();
         // SAFETY: the caller vouches for the relation.
         let (relid, natts) = unsafe { ((*rel).rd_id, (*(*rel).rd_att).natts as usize) };
         let cxt = self.cxt;
         let e = self.map.entry(relid);
         // A dropped or added column changes the descriptor before any invalidation is seen.
-        let e = match e {
+        match e {
             std::collections::hash_map::Entry::Occupied(o) if o.get().natts == natts => {
-                o.into_mut()
+                (o.into_mut(), false)
             }
             std::collections::hash_map::Entry::Occupied(mut o) => {
                 // SAFETY: as above.
                 o.insert(Box::new(unsafe { build(cfg, rel, cxt) }));
-                o.into_mut()
+                (o.into_mut(), true)
             }
             std::collections::hash_map::Entry::Vacant(v) => {
                 // SAFETY: as above.
-                v.insert(Box::new(unsafe { build(cfg, rel, cxt) }))
+                (v.insert(Box::new(unsafe { build(cfg, rel, cxt) })), true)
             }
-        };
-        e
+        }
     }
 }
 

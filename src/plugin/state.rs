@@ -5,9 +5,11 @@
 //! The state hangs off `ctx->output_plugin_private` and is freed by a reset callback on
 //! `ctx->context`, because PostgreSQL skips `shutdown_cb` when a SQL decoding call fails.
 
+use cedar_cdc_core::event::schema_change::DdlTexts;
 use cedar_cdc_core::event::{self, TxMeta, Txn};
 use pgrx::pg_sys;
 
+use super::ddl::Tracker;
 use super::output::StringInfoOut;
 use super::relcache::RelCache;
 use super::tuple::TupleBuf;
@@ -23,6 +25,8 @@ pub struct Session {
     /// Options and the constant parts of every record.
     pub dbz: event::Session,
     pub rels: RelCache,
+    /// Captured tables' shapes (`include.schema.changes`).
+    pub ddl: Tracker,
     /// Per-change memory, reset after every change.
     pub change_cxt: pg_sys::MemoryContext,
     /// What the last transaction Debezium saw leaves to the next.
@@ -59,6 +63,8 @@ pub struct TxnState {
     pub meta: TxMeta,
     /// Messages written.
     pub emitted: u64,
+    /// The DDL statements of the transaction (`cedar_cdc.ddl` messages).
+    pub ddl_texts: DdlTexts,
 }
 
 /// The decoding context of the current callback.

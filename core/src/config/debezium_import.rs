@@ -615,7 +615,9 @@ fn without_counterpart(name: &str, value: &str) -> Option<(Verdict, &'static str
         "slot.drop.on.stop" => (Na, "pg_recvlogical keeps the slot; drop it with pg_recvlogical --drop-slot or cedar_cdc.drop_slot()"),
         "status.update.interval.ms" => (Na, "pg_recvlogical's --status-interval"),
         "publish.via.partition.root" => (Na, "a property of the publication: cedar_cdc.create_publication(…, via_partition_root => true)"),
-        "include.schema.changes" => (Na, "the PostgreSQL connector emits no schema change events"),
+        // A cedar_cdc option too, but Debezium's PostgreSQL connector ignores it: the import
+        // keeps the stream Debezium's.
+        "include.schema.changes" => (Na, "the PostgreSQL connector emits no schema change events (cedar_cdc's include.schema.changes does: give it yourself to have them)"),
         "extended.headers.enabled" | "header.converter" => (Na, "cedar_cdc records carry no Kafka headers"),
         "schema.refresh.mode" => (Na, "cedar_cdc rebuilds a table's schema whenever the table changes"),
         "topic.cache.size" => (Na, "a cache size of the connector"),
@@ -836,7 +838,7 @@ impl Import {
                 } else {
                     option(&name, value, &mut row)?;
                 }
-            } else if is_option(&name) {
+            } else if is_option(&name) && name != "include.schema.changes" {
                 option(&name, value, &mut row)?;
             } else if let Some((v, why)) = without_counterpart(&name, value) {
                 row(v, why.to_string());
@@ -990,6 +992,20 @@ mod tests {
             "pg_recvlogical -d \"host='[Your Amazon Aurora PostgreSQL hostname]' port=5432 user=postgresuser dbname=postgres\" --slot debezium --create-slot --if-not-exists -P cedar_cdc --start -o topic.prefix=postgres -o table.include.list=public.lineitem -f -"
         );
         assert!(!imp.command().contains("postgrespw"));
+    }
+
+    #[test]
+    fn include_schema_changes_stays_off_as_in_debezium() {
+        let imp =
+            Import::new(r#"{"topic.prefix": "p", "include.schema.changes": "true"}"#).unwrap();
+        let v = verdicts(&imp);
+        let row = v.iter().find(|r| r.0 == "include.schema.changes").unwrap();
+        assert_eq!(row.2, "not applicable");
+        assert!(row.3.contains("give it yourself"), "{}", row.3);
+        assert_eq!(
+            imp.options,
+            vec![("topic.prefix".to_string(), "p".to_string())]
+        );
     }
 
     #[test]

@@ -137,6 +137,9 @@ pub struct Config {
     pub message_key_columns: Option<KeyColumns>,
     /// `provide.transaction.metadata`: BEGIN/END records and a `transaction` block per event.
     pub provide_transaction_metadata: bool,
+    /// `include.schema.changes`: a schema-change record (topic `<topic.prefix>`) whenever a
+    /// captured table's shape changes.
+    pub include_schema_changes: bool,
     /// `skipped.operations`: letters of the operations not emitted (`c`, `u`, `d`, `t`).
     pub skipped_operations: String,
     /// `skipped.operations` was given: Debezium then leaves those operations out of its
@@ -212,6 +215,7 @@ impl Config {
             tombstones_on_delete: false,
             message_key_columns: None,
             provide_transaction_metadata: false,
+            include_schema_changes: false,
             skipped_operations: String::new(),
             skipped_operations_set: false,
             heartbeat_topic_prefix: String::new(),
@@ -270,10 +274,40 @@ pub struct OptionSpec {
     /// database name" (`topic.prefix`, which takes the database's name).
     pub default: &'static str,
     pub description: &'static str,
+    /// What the value is: the whole list of kinds is [`ValueKind`], and none of them names a
+    /// file, a library or SQL.
+    pub kind: ValueKind,
     /// More accepted names, not shown (the description mentions them).
     aliases: &'static [&'static str],
     /// Parses a value into the configuration.
     set: fn(&mut Config, &Input) -> Result<()>,
+}
+
+/// What an option's value is, and so all it can do. The plugin is listed in
+/// `output_plugin_libraries` (the server's trusted plugins) and its options come from any
+/// role that may use a slot: no kind may name a file, a library or a command, or carry SQL.
+/// A new kind must be argued for here and in the README's "Nothing gets in".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// `true` or `false`.
+    Boolean,
+    /// One of a fixed set of words (or a list of them).
+    Choice,
+    /// A bounded integer.
+    Integer,
+    /// A name written into the output (logical server name, topic or message prefix).
+    Name,
+    /// Text or `hex:` bytes written into the output (the TOAST placeholder).
+    Text,
+    /// Rust regular expressions matched against names, with an optional mapper argument
+    /// (a length, a salt, a hash algorithm from a fixed list); compiled within a budget.
+    RegexList,
+    /// Names looked up in the catalog (publications, replication origins), never run.
+    CatalogNames,
+    /// `<table regex>:<column>,…`: regular expressions and column names.
+    KeyColumns,
+    /// Single message transforms: class names from a fixed list and their properties.
+    Transform,
 }
 
 /// The shown default of `topic.prefix`, which takes the database's name.
@@ -364,6 +398,7 @@ impl<'a> Input<'a> {
 pub const OPTIONS: &[OptionSpec] = &[
     OptionSpec {
         name: "topic.prefix",
+        kind: ValueKind::Name,
         default: DATABASE_NAME,
         description: "logical server name: source.name and the prefix of topics and schema names",
         aliases: &[],
@@ -379,6 +414,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "schemas.enable",
+        kind: ValueKind::Boolean,
         default: "true",
         description: "JsonConverter: wrap each record as {\"schema\":...,\"payload\":...}",
         aliases: &[],
@@ -389,6 +425,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "decimal.handling.mode",
+        kind: ValueKind::Choice,
         default: "precise",
         description: "numeric as precise (Connect Decimal), string or double",
         aliases: &[],
@@ -403,6 +440,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "binary.handling.mode",
+        kind: ValueKind::Choice,
         default: "bytes",
         description: "bytea as bytes (base64), base64, base64-url-safe or hex",
         aliases: &[],
@@ -418,6 +456,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "time.precision.mode",
+        kind: ValueKind::Choice,
         default: "adaptive",
         description:
             "adaptive, adaptive_time_microseconds or connect (Kafka Connect's Date/Time/Timestamp)",
@@ -436,6 +475,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "interval.handling.mode",
+        kind: ValueKind::Choice,
         default: "numeric",
         description: "interval as numeric (MicroDuration) or string (ISO 8601 Interval)",
         aliases: &[],
@@ -449,6 +489,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "hstore.handling.mode",
+        kind: ValueKind::Choice,
         default: "json",
         description: "hstore as json (a JSON string) or map (a JSON object)",
         aliases: &[],
@@ -459,6 +500,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "money.fraction.digits",
+        kind: ValueKind::Integer,
         default: "2",
         description: "scale of money values",
         aliases: &[],
@@ -475,6 +517,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "include.unknown.datatypes",
+        kind: ValueKind::Boolean,
         default: "false",
         description: "emit columns of types Debezium does not know as bytes of their text",
         aliases: &[],
@@ -485,6 +528,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "unavailable.value.placeholder",
+        kind: ValueKind::Text,
         default: "__debezium_unavailable_value",
         description: "marker for unchanged TOASTed values; a hex: prefix gives bytes",
         aliases: &[],
@@ -501,6 +545,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "tombstones.on.delete",
+        kind: ValueKind::Boolean,
         default: "true",
         description: "follow each delete with a tombstone (output.format=record)",
         aliases: &[],
@@ -511,6 +556,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "provide.transaction.metadata",
+        kind: ValueKind::Boolean,
         default: "false",
         description:
             "BEGIN/END records on <prefix>.transaction and a transaction block in each event",
@@ -521,7 +567,19 @@ pub const OPTIONS: &[OptionSpec] = &[
         },
     },
     OptionSpec {
+        name: "include.schema.changes",
+        kind: ValueKind::Boolean,
+        default: "false",
+        description: "schema-change records on <prefix> when a captured table's shape changes",
+        aliases: &[],
+        set: |c, o| {
+            c.include_schema_changes = o.boolean()?;
+            Ok(())
+        },
+    },
+    OptionSpec {
         name: "skipped.operations",
+        kind: ValueKind::Choice,
         default: "t",
         description: "operations not emitted: comma-separated c, u, d, t, or none",
         aliases: &[],
@@ -543,6 +601,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "topic.heartbeat.prefix",
+        kind: ValueKind::Name,
         default: "__debezium-heartbeat",
         description: "heartbeat records go to the topic <this>.<topic.prefix>",
         aliases: &[],
@@ -553,6 +612,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "heartbeat.message.prefix",
+        kind: ValueKind::Name,
         default: "__debezium-heartbeat",
         description: "logical decoding messages with this prefix become heartbeat records",
         aliases: &[],
@@ -563,6 +623,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "schema.include.list / schema.exclude.list",
+        kind: ValueKind::RegexList,
         default: "",
         description: "regular expressions on schema names: capture only / all but these schemas",
         aliases: &[],
@@ -570,6 +631,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "table.include.list / table.exclude.list",
+        kind: ValueKind::RegexList,
         default: "",
         description: "regular expressions on schema.table",
         aliases: &[],
@@ -577,6 +639,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "column.include.list / column.exclude.list",
+        kind: ValueKind::RegexList,
         default: "",
         description: "regular expressions on schema.table.column: columns kept in before/after",
         aliases: &[],
@@ -584,6 +647,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "message.prefix.include.list / message.prefix.exclude.list",
+        kind: ValueKind::RegexList,
         default: "",
         description: "regular expressions on logical decoding message prefixes",
         aliases: &[],
@@ -591,6 +655,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "column.truncate.to.<N>.chars",
+        kind: ValueKind::RegexList,
         default: "",
         description: "columns (regex list) whose strings/bytes are cut to N characters/bytes",
         aliases: &[],
@@ -598,6 +663,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "column.mask.with.<N>.chars",
+        kind: ValueKind::RegexList,
         default: "",
         description: "character columns (regex list) replaced by N asterisks",
         aliases: &[],
@@ -605,6 +671,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "column.mask.hash.[v2.]<algorithm>.with.salt.<salt>",
+        kind: ValueKind::RegexList,
         default: "",
         description: "character columns (regex list) replaced by a salted hash",
         aliases: &[],
@@ -612,6 +679,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "column.propagate.source.type / datatype.propagate.source.type",
+        kind: ValueKind::RegexList,
         default: "",
         description: "columns / schema.table.type names (regex list) whose schema carries the source type",
         aliases: &[],
@@ -619,6 +687,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "publication_names",
+        kind: ValueKind::CatalogNames,
         default: "",
         description: "capture only the tables of these publications (pgoutput semantics); alias publication.name",
         aliases: &["publication.name"],
@@ -637,6 +706,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "publication.autocreate.mode",
+        kind: ValueKind::Choice,
         default: "all_tables",
         description: "filtered: transactions touching only excluded tables are not seen (Debezium's filtered publication)",
         aliases: &[],
@@ -651,6 +721,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "origin",
+        kind: ValueKind::CatalogNames,
         default: "any",
         description: "decode changes of any origin, none (local changes only), or only these replication origins (comma-separated names)",
         aliases: &[],
@@ -675,6 +746,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "message.key.columns",
+        kind: ValueKind::KeyColumns,
         default: "",
         description:
             "key columns per table: <table regex>:<col>[,<col>...][;...] (else the primary key)",
@@ -687,6 +759,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "output.format",
+        kind: ValueKind::Choice,
         default: "value",
         description: "value: the value record; record: topic, key and value records; framed: binary frames for cedar-cdc-relay",
         aliases: &[],
@@ -701,6 +774,7 @@ pub const OPTIONS: &[OptionSpec] = &[
     },
     OptionSpec {
         name: "transforms / transforms.<alias>.<property>",
+        kind: ValueKind::Transform,
         default: "",
         description: "single message transforms run in the server, with Kafka Connect's property names: ExtractNewRecordState, RegexRouter, ByLogicalTableRouter",
         aliases: &[],
@@ -812,6 +886,108 @@ fn decode_hex(h: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every option and its kind. A new option fails this test until it is classified here,
+    /// which is where a reviewer checks that its value cannot name a file, a library or SQL
+    /// (the README's "Nothing gets in").
+    #[test]
+    fn every_option_has_an_allowed_kind() {
+        use ValueKind::*;
+        let expected: &[(&str, ValueKind)] = &[
+            ("topic.prefix", Name),
+            ("schemas.enable", Boolean),
+            ("decimal.handling.mode", Choice),
+            ("binary.handling.mode", Choice),
+            ("time.precision.mode", Choice),
+            ("interval.handling.mode", Choice),
+            ("hstore.handling.mode", Choice),
+            ("money.fraction.digits", Integer),
+            ("include.unknown.datatypes", Boolean),
+            ("unavailable.value.placeholder", Text),
+            ("tombstones.on.delete", Boolean),
+            ("provide.transaction.metadata", Boolean),
+            ("include.schema.changes", Boolean),
+            ("skipped.operations", Choice),
+            ("topic.heartbeat.prefix", Name),
+            ("heartbeat.message.prefix", Name),
+            ("schema.include.list / schema.exclude.list", RegexList),
+            ("table.include.list / table.exclude.list", RegexList),
+            ("column.include.list / column.exclude.list", RegexList),
+            (
+                "message.prefix.include.list / message.prefix.exclude.list",
+                RegexList,
+            ),
+            ("column.truncate.to.<N>.chars", RegexList),
+            ("column.mask.with.<N>.chars", RegexList),
+            (
+                "column.mask.hash.[v2.]<algorithm>.with.salt.<salt>",
+                RegexList,
+            ),
+            (
+                "column.propagate.source.type / datatype.propagate.source.type",
+                RegexList,
+            ),
+            ("publication_names", CatalogNames),
+            ("publication.autocreate.mode", Choice),
+            ("origin", CatalogNames),
+            ("message.key.columns", KeyColumns),
+            ("output.format", Choice),
+            ("transforms / transforms.<alias>.<property>", Transform),
+        ];
+        let actual: Vec<(&str, ValueKind)> = OPTIONS.iter().map(|o| (o.name, o.kind)).collect();
+        assert_eq!(actual, expected);
+        // The allow-list: an exhaustive match, so a new kind does not compile until it is
+        // placed on one side; nothing may go on the other.
+        for o in OPTIONS {
+            let harmless = match o.kind {
+                Boolean | Choice | Integer => true,
+                Name | Text => true, // written into the output as JSON text
+                RegexList | KeyColumns => true, // compiled within the regex budget
+                CatalogNames => true, // compared with catalog names
+                Transform => true,   // types from a fixed list
+            };
+            assert!(harmless, "option {} is not of an allowed kind", o.name);
+        }
+    }
+
+    /// Values that look like paths, libraries or SQL are only text: the plugin writes them
+    /// into the output or rejects them, and never opens, loads or runs them.
+    #[test]
+    fn path_library_and_sql_values_are_only_text() {
+        let c = parse(&[
+            ("topic.prefix", Some("/etc/passwd")),
+            (
+                "unavailable.value.placeholder",
+                Some("$libdir/evil; DROP TABLE t"),
+            ),
+            (
+                "heartbeat.message.prefix",
+                Some("'; COPY t TO PROGRAM 'id'; --"),
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.topic_prefix, "/etc/passwd");
+        assert_eq!(
+            c.unavailable_value_placeholder,
+            b"$libdir/evil; DROP TABLE t".to_vec()
+        );
+        // A transform type outside the fixed list is an error naming it, never a class load.
+        let Err(e) = parse(&[
+            ("transforms", Some("x")),
+            ("transforms.x.type", Some("/tmp/evil.so")),
+        ]) else {
+            panic!("an unknown transform type is an error");
+        };
+        assert!(e.message.contains("transforms.x.type"), "{}", e.message);
+        // An unknown hash algorithm too.
+        let Err(e) = parse(&[(
+            "column.mask.hash./tmp/evil.so.with.salt.s",
+            Some("public.t.c"),
+        )]) else {
+            panic!("an unknown hash algorithm is an error");
+        };
+        assert!(e.message.contains("column.mask.hash"), "{}", e.message);
+    }
 
     fn parse(opts: &[(&str, Option<&str>)]) -> Result<Config> {
         Config::parse("db", opts.iter().copied())

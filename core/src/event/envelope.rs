@@ -28,14 +28,19 @@ pub struct Session {
     message_record_head: Vec<u8>,
     /// `{"topic":"__debezium-heartbeat.<prefix>","key":`
     heartbeat_record_head: Vec<u8>,
-    /// The three topics themselves, for the framed format.
+    /// `{"topic":"<prefix>","key":` (schema-change records).
+    pub(super) schema_change_record_head: Vec<u8>,
+    /// The database name (schema-change records' `databaseName`).
+    pub(super) database: String,
+    /// The four topics themselves, for the framed format.
     tx_topic: String,
     message_topic: String,
     heartbeat_topic: String,
+    pub(super) schema_change_topic: String,
 }
 
 /// Something that writes a record into a sink.
-type Writer<'a> = &'a dyn Fn(&mut dyn Out);
+pub(super) type Writer<'a> = &'a dyn Fn(&mut dyn Out);
 
 /// The value of `source.version`: ours, not Debezium's (documented in the README).
 pub const SOURCE_VERSION: &str = concat!("cedar_cdc-", env!("CARGO_PKG_VERSION"));
@@ -85,13 +90,17 @@ impl Session {
             "{}.{}",
             cfg.heartbeat_topic_prefix, cfg.topic_prefix
         ));
+        let schema_change_topic = topic(cfg.topic_prefix.clone());
         Session {
             tx_record_head: head(&tx_topic),
             message_record_head: head(&message_topic),
             heartbeat_record_head: head(&heartbeat_topic),
+            schema_change_record_head: head(&schema_change_topic),
+            database: database.to_owned(),
             tx_topic,
             message_topic,
             heartbeat_topic,
+            schema_change_topic,
             cfg,
             source_head,
             source_db,
@@ -177,7 +186,7 @@ impl Session {
     /// the value alone. `key` writes into the scratch buffer, and so does `value` in the
     /// record format; a frame's value is written straight into `o`.
     #[allow(clippy::too_many_arguments)]
-    fn write_record<O: Out>(
+    pub(super) fn write_record<O: Out>(
         &self,
         o: &mut O,
         head: &[u8],
@@ -347,7 +356,12 @@ impl Session {
         }
     }
 
-    fn schema_wrapped(&self, o: &mut dyn Out, schema: &str, payload: &dyn Fn(&mut dyn Out)) {
+    pub(super) fn schema_wrapped(
+        &self,
+        o: &mut dyn Out,
+        schema: &str,
+        payload: &dyn Fn(&mut dyn Out),
+    ) {
         if self.cfg.schemas_enable {
             o.put(b"{\"schema\":");
             o.put(schema.as_bytes());

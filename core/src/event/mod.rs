@@ -10,6 +10,7 @@ use crate::plan::types::{write_value, ColumnPlan, Value};
 
 mod emit;
 mod envelope;
+pub mod schema_change;
 mod snapshot;
 mod source;
 mod txmeta;
