@@ -32,10 +32,11 @@ pub struct Session {
     pub(super) schema_change_record_head: Vec<u8>,
     /// The database name (schema-change records' `databaseName`).
     pub(super) database: String,
-    /// The three topics themselves, for the framed format.
+    /// The four topics themselves, for the framed format.
     tx_topic: String,
     message_topic: String,
     heartbeat_topic: String,
+    pub(super) schema_change_topic: String,
 }
 
 /// Something that writes a record into a sink.
@@ -89,15 +90,17 @@ impl Session {
             "{}.{}",
             cfg.heartbeat_topic_prefix, cfg.topic_prefix
         ));
+        let schema_change_topic = topic(cfg.topic_prefix.clone());
         Session {
             tx_record_head: head(&tx_topic),
             message_record_head: head(&message_topic),
             heartbeat_record_head: head(&heartbeat_topic),
+            schema_change_record_head: head(&schema_change_topic),
+            database: database.to_owned(),
             tx_topic,
             message_topic,
             heartbeat_topic,
-            schema_change_record_head: head(&cfg.topic_prefix),
-            database: database.to_owned(),
+            schema_change_topic,
             cfg,
             source_head,
             source_db,

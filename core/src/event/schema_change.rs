@@ -376,7 +376,7 @@ impl Session {
         self.write_record(
             o,
             &self.schema_change_record_head,
-            &self.cfg.topic_prefix,
+            &self.schema_change_topic,
             scratch,
             Some(&key),
             &value,
