@@ -7,8 +7,8 @@
 
 mod callbacks;
 pub(crate) mod catalog;
-mod ddl;
 pub(crate) mod compat;
+mod ddl;
 mod incremental;
 pub(crate) mod memory;
 mod origin;

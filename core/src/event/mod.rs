@@ -10,8 +10,8 @@ use crate::plan::types::{write_value, ColumnPlan, Value};
 
 mod emit;
 mod envelope;
-pub mod schema_change;
 pub mod incremental;
+pub mod schema_change;
 mod snapshot;
 mod source;
 mod txmeta;
