@@ -461,9 +461,9 @@ def initial_rows(seed: int, writers: int) -> dict:
     rows = [{t.name: ({} if t.key else []) for t in TABLES} for _ in range(writers)]
     for i in range(writers):
         w = Writer(0, "", seed * 1000 + 999, i, writers, 0, rows[i])
-        counts = {"accounts": 80, "Order Lines": 60, "docs": 15, "event_log": 40}
+        counts = {"accounts": 500, "Order Lines": 60, "docs": 15, "event_log": 40}
         for t in TABLES:
-            for _ in range(counts[t.name] // writers * 3 // 2):
+            for _ in range(counts[t.name] // writers * 3 // 2):  # accounts: more than one fetch of 256
                 row = w.new_row(t, rows[i][t.name])
                 if t.key:
                     rows[i][t.name][tuple(row[k] for k in t.key)] = row
