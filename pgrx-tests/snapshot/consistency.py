@@ -474,6 +474,14 @@ def initial_rows(seed: int, writers: int) -> dict:
 
 def run_seed(args, seed: int) -> dict:
     port, db, slot = args.port, f"snapt_{seed}", f"snapt_{seed}"
+    old_syntax = int(pgtest.query(port, "SHOW server_version_num")) < 150000
+
+    def slot_option(action: str) -> str:
+        """The slot's snapshot option; before 15 it is spelled USE_SNAPSHOT / NOEXPORT_SNAPSHOT."""
+        if old_syntax:
+            return {"use": "USE_SNAPSHOT", "nothing": "NOEXPORT_SNAPSHOT"}[action]
+        return f"(SNAPSHOT '{action}')"
+
     t0 = time.monotonic()
     pgtest.query(port, f"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{slot}'")
     pgtest.query(port, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
@@ -509,9 +517,9 @@ def run_seed(args, seed: int) -> dict:
             # give it) must lose the changes committed in between, and the test must say so.
             reader.run("SELECT 1;")
             time.sleep(0.2)
-            created = reader.run(f"CREATE_REPLICATION_SLOT {slot} LOGICAL cedar_cdc (SNAPSHOT 'nothing');")
+            created = reader.run(f"CREATE_REPLICATION_SLOT {slot} LOGICAL cedar_cdc {slot_option('nothing')};")
         else:
-            created = reader.run(f"CREATE_REPLICATION_SLOT {slot} LOGICAL cedar_cdc (SNAPSHOT 'use');")
+            created = reader.run(f"CREATE_REPLICATION_SLOT {slot} LOGICAL cedar_cdc {slot_option('use')};")
         done_at_slot = sum(w.done for w in writers)
         opts = ", ".join(lit(o) for o in OPTIONS)
         reader.run(f"DECLARE snap NO SCROLL CURSOR FOR SELECT cedar_cdc.snapshot_records({lit(slot)}, ARRAY[{opts}]);")
