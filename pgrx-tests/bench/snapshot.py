@@ -8,7 +8,8 @@ Every cedar_cdc configuration and COPY runs --runs times, interleaved, and the b
 reported; Debezium runs --debezium-runs times (each with its own slot and publication). Columns:
 rows per second, the ratio to COPY, output bytes, CPU seconds of the server's processes (every
 backend and walsender of the cluster, and exited ones through the postmaster's children times),
-CPU seconds of the client (psql or the JVM), and WAL bytes written during the read.
+CPU seconds of the client (psql or the JVM), rows per CPU second of both (which a busy machine
+disturbs less than the wall time), and WAL bytes written during the read.
 
 cedar_cdc's time runs from the statement that reads the records to its end (the slot is made
 before, in the same transaction); Debezium's from its first record to its last (its slot,
@@ -249,8 +250,8 @@ def main() -> int:
     counted = {tuple(opts): r for label, opts, sink in CEDAR if sink == "server" for r in results[label][:1]}
     copy_wall = min(r["wall"] for r in results[COPY])
     print("| reader | seconds | rows/s | vs COPY | output bytes | backend CPU s | server CPU s | client CPU s "
-          "| WAL bytes |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| rows per CPU s | WAL bytes |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for label, runs in results.items():
         if not runs:
             continue
@@ -263,7 +264,8 @@ def main() -> int:
         fmt = lambda x: "–" if x is None else f"{x:.2f}"  # noqa: E731
         print(f"| {label} | {best['wall']:.2f} | {args.rows / best['wall']:,.0f} | {copy_wall / best['wall']:.2f} "
               f"| {'–' if nbytes is None else f'{nbytes:,}'} | {fmt(best['backend'])} | {fmt(best['server'])} "
-              f"| {fmt(best['client'])} | {best['wal']:,} |", flush=True)
+              f"| {fmt(best['client'])} | {args.rows / (best['server'] + best['client']):,.0f} "
+              f"| {best['wal']:,} |", flush=True)
     return 0
 
 
