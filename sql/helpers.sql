@@ -496,6 +496,27 @@ BEGIN
     END IF;
     RETURN NEXT;
 
+    -- a snapshot on demand (cedar_cdc.snapshot) runs in a dynamic background worker
+    item := 'snapshot workers';
+    SELECT current_setting('max_worker_processes')::int - count(*) INTO n
+      FROM pg_stat_activity
+     WHERE backend_type NOT IN ('client backend', 'standalone backend', 'autovacuum launcher',
+                                'autovacuum worker', 'background writer', 'checkpointer', 'startup',
+                                'walreceiver', 'walsender', 'walwriter', 'archiver', 'walsummarizer',
+                                'io worker', 'slotsync worker');
+    IF n >= 1 THEN
+        status := 'ok'; detail := format('%s of max_worker_processes = %s free for snapshot workers',
+                                         n, current_setting('max_worker_processes'));
+        fix := NULL;
+    ELSE
+        status := 'error';
+        detail := format('all max_worker_processes = %s background worker slots are in use: cedar_cdc.snapshot() cannot start its worker',
+                         current_setting('max_worker_processes'));
+        fix := format('ALTER SYSTEM SET max_worker_processes = %s; then restart PostgreSQL',
+                      current_setting('max_worker_processes')::int + 2);
+    END IF;
+    RETURN NEXT;
+
     -- the publication
     IF publication IS NOT NULL THEN
         item := 'publication';

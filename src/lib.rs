@@ -7,6 +7,7 @@
 #![allow(unsafe_code)]
 
 mod error;
+mod incremental;
 mod plugin;
 mod snapshot;
 mod sql_api;

@@ -46,7 +46,7 @@ fn snapshot_records(
 }
 
 /// `name=value` options (a bare `name` has no value, as with `pg_recvlogical -o name`).
-fn parse_options(options: &[Option<String>]) -> Result<Config, Error> {
+pub(crate) fn parse_options(options: &[Option<String>]) -> Result<Config, Error> {
     let mut pairs = Vec::with_capacity(options.len());
     for o in options {
         let o = o.as_deref().ok_or_else(errors::null_option)?;
@@ -61,14 +61,14 @@ fn parse_options(options: &[Option<String>]) -> Result<Config, Error> {
 }
 
 /// The connected database's name.
-fn database_name() -> String {
+pub(crate) fn database_name() -> String {
     // SAFETY: a catalog lookup inside the caller's transaction.
     unsafe { cstr(pg_sys::get_database_name(pg_sys::MyDatabaseId)) }
 }
 
 /// The slot's consistent point: where its stream starts. Checks that it is a cedar_cdc slot of
 /// this database.
-fn slot_start(slot: &str, database: &str) -> Result<u64, Error> {
+pub(crate) fn slot_start(slot: &str, database: &str) -> Result<u64, Error> {
     let row = Spi::connect(|c| {
         let t = c.select(
             "SELECT plugin::text, database::text, (confirmed_flush_lsn - '0/0'::pg_lsn)::int8 \
@@ -105,11 +105,11 @@ fn slot_start(slot: &str, database: &str) -> Result<u64, Error> {
 }
 
 /// A relation named by the caller or found in the catalog.
-struct Candidate {
-    oid: pg_sys::Oid,
-    schema: String,
-    table: String,
-    kind: u8,
+pub(crate) struct Candidate {
+    pub oid: pg_sys::Oid,
+    pub schema: String,
+    pub table: String,
+    pub kind: u8,
 }
 
 /// Tables and partitioned tables outside the system schemas: what Debezium's
@@ -149,7 +149,7 @@ fn all_tables() -> Vec<Candidate> {
 }
 
 /// The relation a `tables` element names.
-fn named_table(name: &str) -> Result<Candidate, Error> {
+pub(crate) fn named_table(name: &str) -> Result<Candidate, Error> {
     let found = Spi::connect(|c| {
         let t = c.select(
             "SELECT c.oid, n.nspname::text, c.relname::text, c.relkind::text \
@@ -188,7 +188,7 @@ fn named_table(name: &str) -> Result<Candidate, Error> {
 }
 
 /// `"schema"."table"`, quoted for SQL.
-fn quoted_name(schema: &str, table: &str) -> String {
+pub(crate) fn quoted_name(schema: &str, table: &str) -> String {
     let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     format!("{}.{}", q(schema), q(table))
 }
@@ -203,7 +203,7 @@ pub struct SnapshotTable {
     /// `"schema"."table"`.
     pub from: String,
     /// The relation attribute of each selected column.
-    map: Vec<usize>,
+    pub map: Vec<usize>,
     natts: usize,
     /// Owns the output functions' state.
     _cxt: OwnedContext,
@@ -213,26 +213,51 @@ impl SnapshotTable {
     /// Plans `c` for a snapshot with `cfg`, or says why it is not read: the options or the
     /// publications leave it out, or the caller may not read it. Takes the table's ACCESS SHARE lock (as
     /// its SELECT would), held to the end of the transaction.
-    fn plan(
+    pub(crate) fn plan(
         cfg: &Config,
         pubs: Option<&[*mut pg_sys::Publication]>,
         c: &Candidate,
         parent: pg_sys::MemoryContext,
     ) -> Result<Self, Excluded> {
-        if !cfg.filters.table_included(&c.schema, &c.table) {
+        if !cfg.filters.table_included(&c.schema, &c.table)
+            || event::incremental::is_internal_table(&c.schema, &c.table)
+        {
             return Err(Excluded::Filtered);
         }
         // SAFETY: the relation exists (found in the catalog in this transaction); it is
         // opened with the lock a SELECT takes and closed keeping the lock.
         let rel = unsafe { pg_sys::relation_open(c.oid, pg_sys::AccessShareLock as i32) };
+        // SAFETY: opened above.
+        let t = unsafe { Self::plan_open(cfg, pubs, rel, c, parent) };
+        // SAFETY: opened above; the lock is kept.
+        unsafe { pg_sys::relation_close(rel, pg_sys::NoLock as i32) };
+        let t = t?;
+        let cols = t.map.iter().copied();
+        if !may_select(c.oid, cols) {
+            return Err(Excluded::NoSelect);
+        }
+        Ok(t)
+    }
+
+    /// Plans the open relation `rel` (of `c`) for a snapshot with `cfg`, or says why it is
+    /// not read (the publications leave it out); no privilege check (the decoding side plans
+    /// an on-demand snapshot's chunks with it, whose rows the caller has read).
+    ///
+    /// # Safety
+    /// `rel` is a valid open relation, described by `c`.
+    pub(crate) unsafe fn plan_open(
+        cfg: &Config,
+        pubs: Option<&[*mut pg_sys::Publication]>,
+        rel: pg_sys::Relation,
+        c: &Candidate,
+        parent: pg_sys::MemoryContext,
+    ) -> Result<Self, Excluded> {
         let published = match pubs {
             // SAFETY: an open relation; the publications were loaded in this transaction.
             Some(p) => unsafe { publication::decide(p, rel) }.or_raise().is_some(),
             None => true,
         };
         if !published {
-            // SAFETY: opened above.
-            unsafe { pg_sys::relation_close(rel, pg_sys::NoLock as i32) };
             return Err(Excluded::Unpublished);
         }
         let owned = OwnedContext::new(parent, c"cedar_cdc snapshot table");
@@ -249,8 +274,6 @@ impl SnapshotTable {
         };
         // SAFETY: an open relation.
         let natts = unsafe { (*(*rel).rd_att).natts as usize };
-        // SAFETY: opened above; the lock is kept.
-        unsafe { pg_sys::relation_close(rel, pg_sys::NoLock as i32) };
         // Debezium selects the value's columns (a key column left out of the value reads as
         // NULL), or every column when the filters leave none.
         let selected = if plan.columns.is_empty() {
@@ -264,9 +287,6 @@ impl SnapshotTable {
             .collect();
         cols.sort_unstable();
         cols.dedup();
-        if !may_select(c.oid, cols.iter().map(|(a, _)| *a)) {
-            return Err(Excluded::NoSelect);
-        }
         let names: Vec<String> = cols
             .iter()
             .map(|(_, n)| format!("\"{}\"", n.replace('"', "\"\"")))
@@ -286,7 +306,7 @@ impl SnapshotTable {
 }
 
 /// Why a table is not snapshotted.
-enum Excluded {
+pub(crate) enum Excluded {
     Filtered,
     Unpublished,
     /// The caller may not SELECT it (always an error: Debezium's snapshot would fail).
@@ -294,7 +314,7 @@ enum Excluded {
 }
 
 /// Whether the current user may SELECT the table, or at least all of `attrs`.
-fn may_select(relid: pg_sys::Oid, attrs: impl Iterator<Item = usize>) -> bool {
+pub(crate) fn may_select(relid: pg_sys::Oid, attrs: impl Iterator<Item = usize>) -> bool {
     // SAFETY: privilege checks of an existing relation and its attributes.
     unsafe {
         let user = pg_sys::GetUserId();

@@ -89,8 +89,17 @@ fn bad_row_filter(why: impl Into<String>) -> Error {
 /// change the statement it is placed in.
 #[pg_extern(immutable, parallel_safe, name = "_row_filter_sql")]
 fn row_filter_sql(expr: &str) -> String {
+    one_expression(expr, |w| bad_row_filter(w.as_str()))
+}
+
+/// `expr`, checked to be exactly one expression and parenthesized; `bad` says why not. Used
+/// for row filters and for an on-demand snapshot's `where` condition.
+pub(crate) fn one_expression(
+    expr: &str,
+    bad_row_filter: fn(String) -> cedar_cdc_core::error::Error,
+) -> String {
     let sql = CString::new(format!("SELECT {expr}"))
-        .unwrap_or_else(|_| crate::error::raise(bad_row_filter("it contains a NUL byte")));
+        .unwrap_or_else(|_| crate::error::raise(bad_row_filter("it contains a NUL byte".into())));
     // A syntax error is the parser's own ERROR; catch it to say what was being parsed.
     // SAFETY: parses a NUL-terminated statement in the current memory context.
     let single = PgTryBuilder::new(|| unsafe { single_expression(&sql) })
@@ -104,7 +113,7 @@ fn row_filter_sql(expr: &str) -> String {
         .execute();
     if !single {
         crate::error::raise(bad_row_filter(
-            "it must be a single expression, with no other clause or statement",
+            "it must be a single expression, with no other clause or statement".into(),
         ));
     }
     // The newline ends a trailing `--` comment before the closing parenthesis.

@@ -166,6 +166,7 @@ fn on_startup(ctx: Ctx, raw: &[(String, Option<String>)]) {
             new: TupleBuf::default(),
             old: TupleBuf::default(),
             scratch: Vec::new(),
+            snap_cfg: None,
         },
         txn: TxnState::default(),
     });
@@ -595,6 +596,14 @@ fn on_message(
         return;
     }
     let action = emit::message_action(&s.dbz, prefix);
+    if action == MessageAction::SnapshotChunk {
+        // A chunk is written in a transaction only; it is never a message event.
+        if transactional {
+            // SAFETY: a transactional message's callback, under its historic snapshot.
+            unsafe { super::incremental::on_chunk(ctx, st, lsn, content) };
+        }
+        return;
+    }
     if action == MessageAction::Heartbeat {
         ctx.write(&|| "heartbeat record".into(), |o| {
             s.dbz.write_heartbeat(o, now_us(), &mut s.scratch)

@@ -278,3 +278,28 @@ pub unsafe fn raw_parse(sql: &std::ffi::CStr) -> *mut pg_sys::List {
     let l = unsafe { pg_sys::raw_parser(sql.as_ptr(), pg_sys::RawParseMode::RAW_PARSE_DEFAULT) };
     l
 }
+
+/// Makes SIGTERM end the calling background worker at its next interrupt check, lock waits
+/// included (PostgreSQL's `die`, as regular backends have it): `pg_terminate_backend` stops
+/// a snapshot worker even while its chunk waits for a row lock. 18 renamed `pqsignal` for
+/// backend code.
+///
+/// # Safety
+/// In a background worker, before its signals are unblocked.
+pub unsafe fn terminate_on_sigterm() {
+    unsafe extern "C-unwind" {
+        /// PostgreSQL's SIGTERM handler (`tcop/postgres.c`), by its C symbol: pgrx binds
+        /// it as a guarded Rust function, which cannot be a signal handler.
+        fn die(postgres_signal_arg: std::ffi::c_int);
+    }
+    // SAFETY: installs PostgreSQL's own handler for SIGTERM.
+    #[cfg(not(feature = "pg18"))]
+    unsafe {
+        pg_sys::pqsignal(pg_sys::SIGTERM as i32, Some(die));
+    }
+    // SAFETY: as above.
+    #[cfg(feature = "pg18")]
+    unsafe {
+        pg_sys::pqsignal_be(pg_sys::SIGTERM as i32, Some(die));
+    }
+}

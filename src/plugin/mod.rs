@@ -7,7 +7,8 @@
 
 mod callbacks;
 pub(crate) mod catalog;
-mod compat;
+pub(crate) mod compat;
+mod incremental;
 pub(crate) mod memory;
 mod origin;
 mod output;

@@ -237,7 +237,9 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, parent: pg_sys::MemoryConte
             cstr(pg_sys::get_namespace_name(form.relnamespace)),
         )
     };
-    let captured = cfg.filters.table_included(&nspname, &relname);
+    // cedar_cdc's snapshot bookkeeping is written in every chunk transaction: never sent.
+    let internal = cedar_cdc_core::event::incremental::is_internal_table(&nspname, &relname);
+    let captured = cfg.filters.table_included(&nspname, &relname) && !internal;
     let (plan, attrs, wire_columns) = if captured {
         // SAFETY: an open relation.
         unsafe {
@@ -281,7 +283,7 @@ unsafe fn build(cfg: &Config, rel: pg_sys::Relation, parent: pg_sys::MemoryConte
     RelEntry {
         facts: TableFacts {
             // Debezium's filtered publication holds the included tables only.
-            published: captured || !cfg.publication_filtered,
+            published: (captured || !cfg.publication_filtered) && !internal,
             actions: p.actions,
             captured,
             no_columns: captured && wire_columns == 0,

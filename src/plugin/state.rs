@@ -31,6 +31,8 @@ pub struct Session {
     pub new: TupleBuf,
     pub old: TupleBuf,
     pub scratch: Vec<u8>,
+    /// The options as an on-demand snapshot's chunks are planned with (made on first use).
+    pub snap_cfg: Option<cedar_cdc_core::config::Config>,
 }
 
 /// Facts of the last transaction Debezium saw.

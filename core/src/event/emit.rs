@@ -229,12 +229,17 @@ pub enum MessageAction {
     Message,
     /// Left out by `message.prefix.include.list` / `…exclude.list`.
     Filtered,
+    /// A chunk of an on-demand snapshot (prefix [`super::incremental::CHUNK_PREFIX`]): its
+    /// rows become `r` events in the slot it names, never a message event.
+    SnapshotChunk,
 }
 
 /// What a message with `prefix` becomes.
 pub fn message_action(session: &Session, prefix: &[u8]) -> MessageAction {
     let cfg = &session.cfg;
-    if prefix == cfg.heartbeat_message_prefix.as_bytes() {
+    if prefix == super::incremental::CHUNK_PREFIX.as_bytes() {
+        MessageAction::SnapshotChunk
+    } else if prefix == cfg.heartbeat_message_prefix.as_bytes() {
         MessageAction::Heartbeat
     } else if cfg
         .filters

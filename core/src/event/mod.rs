@@ -10,6 +10,7 @@ use crate::plan::types::{write_value, ColumnPlan, Value};
 
 mod emit;
 mod envelope;
+pub mod incremental;
 mod snapshot;
 mod source;
 mod txmeta;
@@ -17,6 +18,7 @@ mod unwrap;
 
 pub use emit::*;
 pub use envelope::{Session, SOURCE_VERSION};
+pub use incremental::{errors as incremental_errors, Chunk, ChunkWriter, KeyColumn, CHUNK_PREFIX};
 pub use snapshot::{errors as snapshot_errors, snapshot_order, SnapshotMarker, SnapshotPosition};
 pub use source::SourceParts;
 pub use txmeta::TxMeta;

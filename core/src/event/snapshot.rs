@@ -14,6 +14,9 @@ pub enum SnapshotMarker {
     True,
     LastInDataCollection,
     Last,
+    /// A record of an incremental snapshot (Debezium's `SnapshotRecord.INCREMENTAL`): every
+    /// row of an on-demand snapshot carries it, whatever its place in the table.
+    Incremental,
 }
 
 impl SnapshotMarker {
@@ -34,10 +37,11 @@ impl SnapshotMarker {
             SnapshotMarker::True => "true",
             SnapshotMarker::LastInDataCollection => "last_in_data_collection",
             SnapshotMarker::Last => "last",
+            SnapshotMarker::Incremental => "incremental",
         }
     }
 
-    /// Index into [`SnapshotMarker::ALL`].
+    /// Index into [`SnapshotMarker::ALL`] (not for `Incremental`, which is not in it).
     pub fn index(self) -> usize {
         self as usize
     }
