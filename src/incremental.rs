@@ -272,6 +272,7 @@ pub extern "C-unwind" fn cedar_cdc_snapshot_worker(arg: pg_sys::Datum) {
     if locked != Some(true) {
         return;
     }
+    let mut retries = 0u32;
     loop {
         // SIGTERM (pg_terminate_backend, a server shutdown) ends the worker here or in the
         // chunk's next statement; the chunk in progress is rolled back.
@@ -282,20 +283,28 @@ pub extern "C-unwind" fn cedar_cdc_snapshot_worker(arg: pg_sys::Datum) {
                     pg_sys::panic::CaughtError::PostgresError(r)
                     | pg_sys::panic::CaughtError::ErrorReport(r)
                     | pg_sys::panic::CaughtError::RustPanic { ereport: r, .. } => {
-                        r.message().to_string()
+                        (r.sql_error_code(), r.message().to_string())
                     }
                 })
             })
             .execute();
         match r {
-            Ok(true) => {}
+            Ok(true) => retries = 0,
             Ok(false) => break,
-            Err(msg) => {
+            Err((code, msg)) => {
                 // SAFETY: the failed chunk's transaction is still open: abort it before
-                // recording the failure in a new one.
+                // retrying the chunk or recording the failure in a new transaction.
                 unsafe {
                     pg_sys::FlushErrorState();
                     pg_sys::AbortCurrentTransaction();
+                }
+                // A chunk's FOR SHARE can lose a deadlock (or a serialization failure) to a
+                // concurrent writer: nothing of the chunk was committed, so it is read again.
+                if is_transient(code) && retries < CHUNK_RETRIES {
+                    retries += 1;
+                    let pause = std::time::Duration::from_millis(10 * u64::from(retries.min(50)));
+                    BackgroundWorker::wait_latch(Some(pause));
+                    continue;
                 }
                 BackgroundWorker::transaction(|| {
                     Spi::run_with_args(
@@ -310,6 +319,20 @@ pub extern "C-unwind" fn cedar_cdc_snapshot_worker(arg: pg_sys::Datum) {
             }
         }
     }
+}
+
+/// How often a chunk that lost a deadlock or a serialization failure is read again before the
+/// table's snapshot fails.
+const CHUNK_RETRIES: u32 = 100;
+
+/// Errors a chunk's transaction can meet through no fault of its own: retried.
+fn is_transient(code: PgSqlErrorCode) -> bool {
+    matches!(
+        code,
+        PgSqlErrorCode::ERRCODE_T_R_DEADLOCK_DETECTED
+            | PgSqlErrorCode::ERRCODE_T_R_SERIALIZATION_FAILURE
+            | PgSqlErrorCode::ERRCODE_LOCK_NOT_AVAILABLE
+    )
 }
 
 /// One row of `snapshot_state`, the table a chunk reads.

@@ -420,7 +420,16 @@ struct Snapshot {
     held_cxt: pg_sys::MemoryContext,
     /// Per-row memory (detoasted values, output function results), reset after each row.
     row_cxt: pg_sys::MemoryContext,
-    out: VecDeque<String>,
+    /// The fetched rows not yet returned, copied into `batch_cxt`: each is encoded only when
+    /// the executor asks for it, so one record's memory is live at a time (encoding a whole
+    /// batch ahead churned megabytes of heap per fetch through `brk`).
+    pending: VecDeque<Pending>,
+    /// Owns the pending rows and `batch_desc`; reset once they are all returned.
+    batch_cxt: pg_sys::MemoryContext,
+    /// The pending rows' descriptor (one table per batch), copied once per batch.
+    batch_desc: pg_sys::TupleDesc,
+    /// The previous record's length: the next record's buffer starts that large.
+    last_len: usize,
     buf: TupleBuf,
     raw: TupleBuf,
     scratch: Vec<u8>,
@@ -514,8 +523,11 @@ impl Snapshot {
             held: None,
             held_cxt: cxt.child(c"cedar_cdc snapshot held row"),
             row_cxt: cxt.child(c"cedar_cdc snapshot row"),
+            batch_cxt: cxt.child(c"cedar_cdc snapshot batch"),
+            batch_desc: std::ptr::null_mut(),
+            last_len: 0,
             _cxt: cxt,
-            out: VecDeque::new(),
+            pending: VecDeque::new(),
             buf: TupleBuf::default(),
             raw: TupleBuf::default(),
             scratch: Vec::new(),
@@ -550,11 +562,12 @@ impl Snapshot {
         true
     }
 
-    /// Encodes one row of the current table.
+    /// Queues one fetched row of the current table with its place in the snapshot, copied
+    /// into the batch context (the SPI tuple table is freed after the fetch).
     ///
     /// # Safety
-    /// `tuple` is a row of the current table's cursor (of `desc`), read in this transaction.
-    unsafe fn encode(
+    /// Inside an SPI connection; `tuple` is a row of the current table's cursor (of `desc`).
+    unsafe fn queue(
         &mut self,
         tuple: pg_sys::HeapTuple,
         desc: pg_sys::TupleDesc,
@@ -571,7 +584,30 @@ impl Snapshot {
             last_record,
         };
         self.rows += 1;
-        let pos = self.pos;
+        // SAFETY: copies into the batch context, which lives until the pending rows are
+        // returned; the descriptor is copied once per batch (all its rows are of one table).
+        let tuple = unsafe {
+            let old = pg_sys::MemoryContextSwitchTo(self.batch_cxt);
+            if self.batch_desc.is_null() {
+                self.batch_desc = pg_sys::CreateTupleDescCopy(desc);
+            }
+            let t = pg_sys::heap_copytuple(tuple);
+            pg_sys::MemoryContextSwitchTo(old);
+            t
+        };
+        self.pending.push_back(Pending {
+            tuple,
+            table: self.pos,
+            position,
+        });
+    }
+
+    /// Encodes one queued row.
+    ///
+    /// # Safety
+    /// `p` was queued from this snapshot's cursor, in this transaction, and `batch_desc` is
+    /// its descriptor.
+    unsafe fn encode(&mut self, p: Pending) -> String {
         let Snapshot {
             session,
             tables,
@@ -580,23 +616,24 @@ impl Snapshot {
             buf,
             raw,
             scratch,
-            out,
             row_cxt,
+            batch_desc,
+            last_len,
             ..
         } = self;
-        let t = &tables[pos];
+        let t = &tables[p.table];
         let at = At {
-            txn: &txns[position.marker().index()],
+            txn: &txns[p.position.marker().index()],
             lsn: *lsn,
             block: None,
             now_us: now_us(),
         };
-        let mut record = Vec::new();
+        let mut record = Vec::with_capacity(*last_len);
         in_change_memory(*row_cxt, || {
             // SAFETY: the row and its descriptor come from the cursor; TOAST pointers are
             // fetched under the transaction's snapshot, into the row context.
             unsafe {
-                buf.deform_mapped(tuple, desc, &t.map, t.natts, raw);
+                buf.deform_mapped(p.tuple, *batch_desc, &t.map, t.natts, raw);
                 buf.fetch_toasted(&t.attrs);
             }
             let row = buf.row(&t.attrs);
@@ -611,18 +648,20 @@ impl Snapshot {
                 scratch,
             );
         });
-        out.push_back(
-            String::from_utf8(record)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        );
+        *last_len = record.len();
+        String::from_utf8(record)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
-    /// Reads until at least one record is ready or the snapshot is complete.
+    /// Fetches until at least one row is pending or the snapshot is complete.
     fn refill(&mut self) {
-        while self.out.is_empty() && self.pos < self.tables.len() {
+        // SAFETY: no pending row is left in the batch context.
+        unsafe { pg_sys::MemoryContextReset(self.batch_cxt) };
+        self.batch_desc = std::ptr::null_mut();
+        while self.pending.is_empty() && self.pos < self.tables.len() {
             // SAFETY: one SPI connection around the reads of this step, finished before
-            // returning; tuples are used before SPI_finish frees them, except the held row,
-            // which is copied into its own context.
+            // returning; the fetched rows are copied (into the batch context, the held row
+            // into its own) before SPI_finish frees them.
             unsafe {
                 pg_sys::SPI_connect();
                 self.step();
@@ -659,15 +698,15 @@ impl Snapshot {
             let done = (n as i64) < BATCH;
             if let Some((h, hdesc)) = self.held.take() {
                 // The held row ends its table when nothing follows it.
-                self.encode(h, hdesc, n == 0);
+                self.queue(h, hdesc, n == 0);
                 pg_sys::MemoryContextReset(self.held_cxt);
             }
             for i in 0..n {
                 let tuple = *(*tt).vals.add(i);
                 if i + 1 < n {
-                    self.encode(tuple, desc, false);
+                    self.queue(tuple, desc, false);
                 } else if done {
-                    self.encode(tuple, desc, true);
+                    self.queue(tuple, desc, true);
                 } else {
                     let old = pg_sys::MemoryContextSwitchTo(self.held_cxt);
                     self.held = Some((
@@ -695,11 +734,23 @@ impl Iterator for Snapshot {
     type Item = String;
 
     fn next(&mut self) -> Option<String> {
-        if self.out.is_empty() {
+        if self.pending.is_empty() {
             self.refill();
         }
-        self.out.pop_front()
+        let p = self.pending.pop_front()?;
+        // SAFETY: queued by this snapshot in this transaction; the batch context and its
+        // descriptor are reset only by the next refill, when no row is pending.
+        Some(unsafe { self.encode(p) })
     }
+}
+
+/// A fetched row waiting to be encoded: the row (in the batch context), its table (index into
+/// `Snapshot::tables`) and its place in the snapshot (known at fetch time, when the next rows
+/// and tables can still be looked at).
+struct Pending {
+    tuple: pg_sys::HeapTuple,
+    table: usize,
+    position: SnapshotPosition,
 }
 
 /// Processing time (µs since 1970) for the envelope's `ts_*`.
