@@ -531,7 +531,7 @@ def main() -> int:
     if os.geteuid() != 0:
         print("faults.py needs root (it kills server processes and mounts a tmpfs)", file=sys.stderr)
         return 2
-    sizes = Sizes(1_000_000, 200_000, 10_000) if a.long else Sizes(100_000, 20_000, 3_000)
+    sizes = Sizes(1_000_000, 200_000, 10_000) if a.long else Sizes(50_000, 20_000, 2_000)
     cycles = a.cycles or (20 if a.long else 2)
     plan = [(f, wl) for f in PROCESS_FAULTS for wl in WORKLOADS]
     plan += [(f, "rotate") for f in SQL_FAULTS] + [("disk-full", "spill")]
