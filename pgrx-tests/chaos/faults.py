@@ -31,7 +31,7 @@ provide.transaction.metadata=true (BEGIN/END records give each event's commit po
 Figures per fault and workload: cycles, committed changes, lost, duplicates, time to resume
 (consumer restart, or the server start for a crash, to the first event not received before).
 
-Usage: faults.py [--port 54341] [--cycles 2] [--long] [--seed N] [--only FAULT[/WORKLOAD],...]
+Usage: faults.py [--port 54351] [--cycles 2] [--long] [--seed N] [--only FAULT[/WORKLOAD],...]
 --long: 20 cycles each, a 1,000,000-row big transaction, 200,000 spilled rows, 10,000 small
 transactions. Needs root (kill of the server's processes, the tmpfs mount). A throwaway cluster
 "faults" is started with lib/cluster.sh ($PGBIN, $CEDAR_RUN) and stopped at the end.
@@ -534,7 +534,7 @@ class Driver:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--port", type=int, default=int(os.environ.get("FAULTS_PORT", 54341)))
+    ap.add_argument("--port", type=int, default=int(os.environ.get("FAULTS_PORT", 54351)))
     ap.add_argument("--cycles", type=int)
     ap.add_argument("--long", action="store_true")
     ap.add_argument("--seed", type=int, default=13)
