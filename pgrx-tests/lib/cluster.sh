@@ -100,6 +100,13 @@ cluster_crash() {
   return 0
 }
 
+# cluster_restart NAME: starts a stopped (or crashed) cluster again, keeping its data; after
+# cluster_crash this runs crash recovery.
+cluster_restart() {
+  local dir="$CEDAR_RUN/$1"
+  as_postgres "$PGBIN/pg_ctl" -D "$dir" -l "$dir/server.log" -w start >/dev/null
+}
+
 # cluster_promote NAME: promotes a standby.
 cluster_promote() {
   as_postgres "$PGBIN/pg_ctl" -D "$CEDAR_RUN/$1" -w promote >/dev/null
