@@ -206,10 +206,10 @@ _majors_env() { # NN USER
     "PATH=/usr/local/bin:/opt/cargo/bin:/usr/lib/postgresql/$nn/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin" \
     "CARGO_HOME=/opt/cargo-home" "RUSTUP_HOME=/opt/rustup" "RUSTUP_AUTO_INSTALL=0" \
     "PGRX_HOME=/opt/pgrx-home" "CARGO_TARGET_DIR=/opt/target" \
-    "CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-1}" "CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}" \
+    "CARGO_BUILD_JOBS=${CARGO_BUILD_JOBS:-$(nproc)}" "CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}" \
     "CARGO_HTTP_CAINFO=/etc/ssl/host-ca-bundle.crt" "SSL_CERT_FILE=/etc/ssl/host-ca-bundle.crt" \
     "CEDAR_PG_MAJOR=$nn" "PGBIN=/usr/lib/postgresql/$nn/bin" \
-    "DEBIAN_FRONTEND=noninteractive" "RUST_BACKTRACE=${RUST_BACKTRACE:-0}"
+    "DEBIAN_FRONTEND=noninteractive" "RUST_BACKTRACE=0"
   local v; for v in ${MAJORS_PASS_ENV:-}; do [ -n "${!v+x}" ] && echo "$v=${!v}"; done
   return 0
 }
