@@ -257,18 +257,27 @@ def java_string_hash(s: str) -> int:
     return h
 
 
-def java_hashmap_order(keys: list[str], extra_entries: int = 0) -> list[str]:
+def java_hashmap_order(keys: list[str], extra_entries: int = 0,
+                       hashes: Optional[dict[str, int]] = None) -> list[str]:
     """Iteration order of a java.util.HashMap filled with `keys` (in insertion order) plus
-    `extra_entries` other keys (which only influence the table size)."""
+    `extra_entries` other keys (which only influence the table size). `hashes` gives the
+    hashCode() of keys that are not strings (Debezium's logical-message ids)."""
     size = len(keys) + extra_entries
     cap = 16
     while size > cap * 3 // 4:
         cap *= 2
 
     def bucket(k: str) -> int:
-        h = java_string_hash(k)
+        h = (hashes or {}).get(k)
+        if h is None:
+            h = java_string_hash(k)
         return (h ^ (h >> 16)) & (cap - 1)
     return [k for _, _, k in sorted((bucket(k), i, k) for i, k in enumerate(keys))]
+
+
+# Debezium's name of a logical-message data collection without its identity hash; cedar_cdc's
+# stand-in hash is the low 31 bits of the message's LSN (README, deliberate differences).
+MESSAGE_COLLECTION = "io.debezium.connector.postgresql.LogicalDecodingMessageMonitor$LogicalDecodingMessageId"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -461,11 +470,17 @@ def compare_txn(rep: Report, idx: int, e: ExpTxn, ct: CTxn, ctx: Context) -> Non
     if ctx.features.metadata:
         counts: dict[str, int] = {}
         order: list[str] = []
-        nmsg = 0
+        hashes: dict[str, int] = {}
         for i, x in enumerate(exp):
             if x.op == "m":
-                nmsg += 1
-                dco = 1  # Debezium: each message is its own (unprintable) data collection
+                # Debezium: each message is its own data collection, named with its identity hash
+                h = x.lsn & 0x7FFFFFFF
+                dc = f"{MESSAGE_COLLECTION}@{h:x}"
+                if dc not in counts:
+                    order.append(dc)
+                    hashes[dc] = h
+                counts[dc] = counts.get(dc, 0) + 1
+                dco = counts[dc]
             else:
                 dc = _data_collection(x.relation)
                 if dc not in counts:
@@ -479,7 +494,7 @@ def compare_txn(rep: Report, idx: int, e: ExpTxn, ct: CTxn, ctx: Context) -> Non
                       "data_collections": None, "ts_ms": commit_ms}
         want_end = {"status": "END", "id": f"{t.xid}:{t.end_lsn}", "event_count": len(exp),
                     "data_collections": [{"data_collection": dc, "event_count": counts[dc]}
-                                         for dc in java_hashmap_order(order, nmsg)],
+                                         for dc in java_hashmap_order(order, hashes=hashes)],
                     "ts_ms": commit_ms}
         for name, want, rec in (("BEGIN", want_begin, ct.begin), ("END", want_end, ct.end)):
             if rec is None:

@@ -39,6 +39,10 @@ def source(lsn, xid=700, table="t", schema="public", seq0=None, ts=T_US):
             "xmin": None, "origin": None, "origin_lsn": None}
 
 
+# A logical-message data collection (its stand-in hash is the message LSN's low 31 bits).
+MSG = C.MESSAGE_COLLECTION
+
+
 def change(op, lsn, before, after, order, dco):
     return {"before": before, "after": after, "source": source(lsn), "op": op,
             "transaction": {"id": f"700:{lsn}", "total_order": order, "data_collection_order": dco},
@@ -63,7 +67,8 @@ def good_records(metadata=True):
                                           "transaction": {"id": "700:896", "total_order": 7, "data_collection_order": 1},
                                           "message": {"prefix": "p", "content": base64.b64encode(b"hi").decode()}}),
         ("srv.transaction", {"id": "700:1344"}, {"status": "END", "id": "700:1344", "event_count": 7,
-                                                  "data_collections": [{"data_collection": "public.t", "event_count": 6}],
+                                                  "data_collections": [{"data_collection": MSG + "@380", "event_count": 1},
+                                                                       {"data_collection": "public.t", "event_count": 6}],
                                                   "ts_ms": T_US // 1000}),
         ("srv.message", {"prefix": "nt"}, {"op": "m", "ts_ms": 1, "source": source(0x600, xid=None, table="", schema="",
                                                                                   seq0=str(0x600)),
@@ -255,7 +260,8 @@ class PgoutputSelfCompareTest(unittest.TestCase):
                                               "transaction": {"id": "700:256", "total_order": 2, "data_collection_order": 1},
                                               "message": {"prefix": "p", "content": "aGk="}}),
             ("srv.transaction", {"id": "700:1344"}, {"status": "END", "id": "700:1344", "event_count": 2,
-                                                      "data_collections": [{"data_collection": "public.t", "event_count": 1}],
+                                                      "data_collections": [{"data_collection": MSG + "@100", "event_count": 1},
+                                                                           {"data_collection": "public.t", "event_count": 1}],
                                                       "ts_ms": T_US // 1000})]
         ctx = C.Context(seed=0, prefix="srv", db="db", pk={7: ["id"]}, features=C.Features())
         units, _ = P.decode_stream(pg, 1)
