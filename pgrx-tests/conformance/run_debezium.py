@@ -120,24 +120,30 @@ def ensure_debezium(cache: Optional[Path] = None) -> Path:
     return libs
 
 
-def build_capture(cache: Optional[Path] = None) -> str:
-    """Compile DebeziumCapture.java (once per source version); return the java classpath."""
+def compile_java(sources: list[Path], tag: str = "", cache: Optional[Path] = None) -> str:
+    """Compile Java sources against the Debezium jars, once per version of the sources (into
+    $CEDAR_CDC_CACHE/build/<tag><hash>); return the java classpath."""
     cache = cache or cache_dir()
     libs = ensure_debezium(cache)
     jars = [str(libs / jar) for jar in JARS]
-    digest = hashlib.sha256(JAVA_SOURCE.read_bytes()).hexdigest()[:16]
-    classes = cache / "build" / digest
-    if not (classes / "DebeziumCapture.class").is_file():
+    digest = hashlib.sha256(b"".join(s.read_bytes() for s in sources)).hexdigest()[:16]
+    classes = cache / "build" / f"{tag}{digest}"
+    if not classes.is_dir():
         tmp = Path(tempfile.mkdtemp(prefix="build.", dir=cache))
         try:
-            _run(["javac", "-d", str(tmp), "-cp", os.pathsep.join(jars), str(JAVA_SOURCE)],
-                 what="javac DebeziumCapture.java")
+            _run(["javac", "-d", str(tmp), "-cp", os.pathsep.join(jars), *map(str, sources)],
+                 what="javac " + " ".join(s.name for s in sources))
             classes.parent.mkdir(parents=True, exist_ok=True)
             if not classes.exists():
                 tmp.rename(classes)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return os.pathsep.join([str(classes)] + jars)
+
+
+def build_capture(cache: Optional[Path] = None) -> str:
+    """Compile DebeziumCapture.java (once per source version); return the java classpath."""
+    return compile_java([JAVA_SOURCE], cache=cache)
 
 
 # --------------------------------------------------------------------------- PostgreSQL access

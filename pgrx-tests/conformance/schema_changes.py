@@ -13,16 +13,12 @@ the payload of its schemas-on twin.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from run_debezium import HERE, JARS, CaptureError, Conn, _run, cache_dir, ensure_debezium
+from run_debezium import HERE, CaptureError, Conn, cache_dir, compile_java
 
 JAVA = HERE / "debezium" / "SchemaChangeCheck.java"
 DB = "conf_schema_changes"
@@ -56,19 +52,7 @@ CREATE TABLE typed (c_int2 int2, c_int4 int4, c_int8 int8, c_oid oid, c_num nume
 
 
 def build(cache: Path) -> str:
-    libs = ensure_debezium(cache)
-    jars = [str(libs / jar) for jar in JARS]
-    classes = cache / "build" / ("scc-" + hashlib.sha256(JAVA.read_bytes()).hexdigest()[:16])
-    if not (classes / "SchemaChangeCheck.class").is_file():
-        tmp = Path(tempfile.mkdtemp(prefix="build.", dir=cache))
-        try:
-            _run(["javac", "-d", str(tmp), "-cp", os.pathsep.join(jars), str(JAVA)], what="javac SchemaChangeCheck.java")
-            classes.parent.mkdir(parents=True, exist_ok=True)
-            if not classes.exists():
-                tmp.rename(classes)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return os.pathsep.join([str(classes)] + jars)
+    return compile_java([JAVA], tag="scc-", cache=cache)
 
 
 def records(db: Conn, schemas: bool) -> list[dict]:

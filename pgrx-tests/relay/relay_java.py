@@ -4,40 +4,21 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "conformance"))
 
-from run_debezium import JARS, cache_dir, ensure_debezium  # noqa: E402
+from run_debezium import compile_java  # noqa: E402
 
 SOURCES = sorted((HERE / "java").glob("*.java"))
 
 
 def classpath() -> str:
     """The helpers compiled (once per source version) and the jars, as a java -cp value."""
-    cache = cache_dir()
-    libs = ensure_debezium(cache)
-    jars = [str(libs / jar) for jar in JARS]
-    digest = hashlib.sha256(b"".join(s.read_bytes() for s in SOURCES)).hexdigest()[:16]
-    classes = cache / "build" / f"relay-{digest}"
-    if not classes.is_dir():
-        tmp = Path(tempfile.mkdtemp(prefix="build.", dir=cache))
-        try:
-            subprocess.run(["javac", "-d", str(tmp), "-cp", os.pathsep.join(jars), *map(str, SOURCES)],
-                           check=True)
-            classes.parent.mkdir(parents=True, exist_ok=True)
-            if not classes.exists():
-                tmp.rename(classes)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return os.pathsep.join([str(classes)] + jars)
+    return compile_java(SOURCES, tag="relay-")
 
 
 def argv(main: str, *args: str, heap: str = "512m") -> list[str]:
