@@ -81,7 +81,7 @@ AS $fn$
            CASE WHEN c.reltuples >= 0 THEN c.reltuples::bigint END,
            s.chunks,
            CASE WHEN s.updated > s.started
-                THEN round(s.rows_done / extract(epoch FROM s.updated - s.started), 1) END,
+                THEN round((s.rows_done / extract(epoch FROM s.updated - s.started))::numeric, 1) END,
            s.started, s.last_key, s.error
       FROM cedar_cdc.snapshot_state s
       LEFT JOIN pg_class c ON c.oid = s.relid
