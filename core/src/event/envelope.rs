@@ -274,14 +274,22 @@ impl Session {
         toast_from: Option<&R>,
         scratch: &mut Vec<u8>,
     ) {
-        match row {
-            Some(r) if !t.key.is_empty() => {
-                scratch.clear();
-                self.write_key_record(scratch, t, r, toast_from);
-                frame::write_head(o, topic.as_bytes(), Some(scratch));
-            }
-            _ => frame::write_head(o, topic.as_bytes(), None),
-        }
+        let key = self.key_record(t, row, toast_from, scratch);
+        frame::write_head(o, topic.as_bytes(), key);
+    }
+
+    /// The change's key record in `scratch`, or None for a keyless table or no row.
+    fn key_record<'s, R: Row>(
+        &self,
+        t: &TablePlan,
+        row: Option<&R>,
+        toast_from: Option<&R>,
+        scratch: &'s mut Vec<u8>,
+    ) -> Option<&'s [u8]> {
+        let r = row.filter(|_| !t.key.is_empty())?;
+        scratch.clear();
+        self.write_key_record(scratch, t, r, toast_from);
+        Some(scratch)
     }
 
     /// Writes the commit frame that closes a unit (a transaction or a non-transactional
@@ -346,13 +354,9 @@ impl Session {
         toast_from: Option<&R>,
         scratch: &mut Vec<u8>,
     ) {
-        match row {
-            Some(r) if !t.key.is_empty() => {
-                scratch.clear();
-                self.write_key_record(scratch, t, r, toast_from);
-                json::write_str(o, scratch);
-            }
-            _ => o.put(b"null"),
+        match self.key_record(t, row, toast_from, scratch) {
+            Some(k) => json::write_str(o, k),
+            None => o.put(b"null"),
         }
     }
 
