@@ -411,6 +411,16 @@ $fn$;
 COMMENT ON FUNCTION cedar_cdc.drop_ddl_trigger() IS
     'Drops the event triggers of install_ddl_trigger()';
 
+-- The initial snapshot as output.format=framed frames (cedar-cdc-relay --snapshot initial).
+CREATE  FUNCTION "snapshot_frames"(
+	"slot" TEXT, /* & str */
+	"options" TEXT[] DEFAULT '{}', /* Vec < Option < String > > */
+	"tables" TEXT[] DEFAULT NULL /* :: std :: option :: Option < Vec < Option < String > > > */
+) RETURNS SETOF bytea /* Vec < u8 > */
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'snapshot_frames_wrapper';
+
 -- Snapshot on demand: the native functions, snapshot_state and the SQL API (src/incremental.rs,
 -- sql/snapshot.sql), as a fresh install creates them.
 CREATE  FUNCTION "_snapshot_resume"(

@@ -17,7 +17,7 @@
 use std::collections::VecDeque;
 use std::ffi::CString;
 
-use cedar_cdc_core::config::{Config, ReadPath};
+use cedar_cdc_core::config::{Config, OutputFormat, ReadPath};
 use cedar_cdc_core::error::Error;
 use cedar_cdc_core::event::{self, snapshot_errors as errors, At, Op, SnapshotPosition, Txn};
 use cedar_cdc_core::plan::table::TablePlan;
@@ -42,7 +42,43 @@ fn snapshot_records(
     options: default!(Vec<Option<String>>, "'{}'"),
     tables: default!(Option<Vec<Option<String>>>, "NULL"),
 ) -> SetOfIterator<'static, String> {
-    SetOfIterator::new(Snapshot::start(slot, &options, tables.as_deref()))
+    let s = Snapshot::start(slot, &options, tables.as_deref(), Encoding::Text);
+    SetOfIterator::new(s.map(|r| {
+        String::from_utf8(r).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }))
+}
+
+/// The same records as `snapshot_records`, as `output.format=framed` frames (bytea): what
+/// `cedar-cdc-relay --snapshot initial` produces to Kafka, with no second escaping.
+#[pg_extern(volatile, parallel_unsafe)]
+fn snapshot_frames(
+    slot: &str,
+    options: default!(Vec<Option<String>>, "'{}'"),
+    tables: default!(Option<Vec<Option<String>>>, "NULL"),
+) -> SetOfIterator<'static, Vec<u8>> {
+    SetOfIterator::new(Snapshot::start(
+        slot,
+        &options,
+        tables.as_deref(),
+        Encoding::Frames,
+    ))
+}
+
+/// What a snapshot function returns.
+#[derive(Clone, Copy, PartialEq)]
+enum Encoding {
+    /// Text: the value or record format.
+    Text,
+    /// `output.format=framed`, whatever the options say (another format is an error).
+    Frames,
+}
+
+/// Whether `name` is among the `name=value` options.
+fn has_option(options: &[Option<String>], name: &str) -> bool {
+    options
+        .iter()
+        .flatten()
+        .any(|o| o.split_once('=').map_or(o.as_str(), |(n, _)| n) == name)
 }
 
 /// `name=value` options (a bare `name` has no value, as with `pg_recvlogical -o name`).
@@ -438,8 +474,22 @@ struct Snapshot {
 impl Snapshot {
     /// Checks everything and plans every table; no record is produced before all is known
     /// to be readable.
-    fn start(slot: &str, options: &[Option<String>], tables: Option<&[Option<String>]>) -> Self {
+    fn start(
+        slot: &str,
+        options: &[Option<String>],
+        tables: Option<&[Option<String>]>,
+        encoding: Encoding,
+    ) -> Self {
         let mut cfg = parse_options(options).or_raise();
+        match (encoding, cfg.output_format) {
+            (Encoding::Text, OutputFormat::Framed) => raise(errors::framed_is_binary()),
+            (Encoding::Frames, OutputFormat::Value) if has_option(options, "output.format") => {
+                raise(errors::frames_only("value"))
+            }
+            (Encoding::Frames, OutputFormat::Record) => raise(errors::frames_only("record")),
+            (Encoding::Frames, _) => cfg.output_format = OutputFormat::Framed,
+            (Encoding::Text, _) => {}
+        }
         // SAFETY: reads the backend's transaction isolation level.
         if unsafe { pg_sys::XactIsoLevel } < pg_sys::XACT_REPEATABLE_READ as i32 {
             raise(errors::not_repeatable_read());
@@ -607,7 +657,7 @@ impl Snapshot {
     /// # Safety
     /// `p` was queued from this snapshot's cursor, in this transaction, and `batch_desc` is
     /// its descriptor.
-    unsafe fn encode(&mut self, p: Pending) -> String {
+    unsafe fn encode(&mut self, p: Pending) -> Vec<u8> {
         let Snapshot {
             session,
             tables,
@@ -649,8 +699,7 @@ impl Snapshot {
             );
         });
         *last_len = record.len();
-        String::from_utf8(record)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+        record
     }
 
     /// Fetches until at least one row is pending or the snapshot is complete.
@@ -731,9 +780,9 @@ impl Snapshot {
 }
 
 impl Iterator for Snapshot {
-    type Item = String;
+    type Item = Vec<u8>;
 
-    fn next(&mut self) -> Option<String> {
+    fn next(&mut self) -> Option<Vec<u8>> {
         if self.pending.is_empty() {
             self.refill();
         }

@@ -66,6 +66,8 @@ JARS = [
     "debezium-connect-plugins-3.6.3.Final.jar",
     "connect-transforms-4.3.0.jar",
     "kafka-clients-4.3.0.jar",
+    # kafka-clients' lz4 codec (the relay benchmark runs Debezium with compression.type=lz4 too).
+    "lz4-java-1.10.2.jar",
     "jackson-annotations-2.21.jar",
     "jackson-core-2.21.2.jar",
     "jackson-databind-2.21.2.jar",

@@ -10,6 +10,7 @@ mod args;
 mod metrics;
 mod pg;
 mod protocol;
+mod snapshot;
 mod tracker;
 
 use std::collections::HashSet;
@@ -25,6 +26,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
 use rdkafka::ClientContext;
 
+use args::SnapshotMode;
 use protocol::{lsn, ServerMsg};
 use tracker::Tracker;
 
@@ -158,41 +160,7 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
 
     // Kafka first: an unreachable broker must not hold the slot.
     let shared = Arc::new(Shared::default());
-    let mut cfg = ClientConfig::new();
-    for (k, v) in args::producer_config(a) {
-        cfg.set(k, v);
-    }
-    let producer: ThreadedProducer<Ctx> = cfg
-        .create_with_context(Ctx(Arc::clone(&shared)))
-        .map_err(fatal(1, "kafka producer configuration"))?;
-    let md = producer
-        .client()
-        .fetch_metadata(None, BROKER_TIMEOUT)
-        .map_err(|e| {
-            Fatal(
-                4,
-                format!(
-                    "kafka brokers {} did not answer within {}s: {e}",
-                    a.brokers,
-                    BROKER_TIMEOUT.as_secs()
-                ),
-            )
-        })?;
-    log(&format!(
-        "kafka: {} broker(s), {} topic(s) at {}",
-        md.brokers().len(),
-        md.topics().len(),
-        a.brokers
-    ));
-    let admin: AdminClient<DefaultClientContext> = cfg
-        .create()
-        .map_err(fatal(1, "kafka admin configuration"))?;
-    let mut topics = Topics {
-        admin,
-        seen: HashSet::new(),
-        partitions: a.partitions,
-        rf: a.replication_factor,
-    };
+    let mut sink = Sink::open(a, &shared)?;
 
     let mut conn =
         pg::Conn::connect(&a.connect, true).map_err(fatal(2, "PostgreSQL connection"))?;
@@ -203,7 +171,26 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
         .first()
         .and_then(|r| r.get(2).cloned().flatten())
         .unwrap_or_default();
-    if a.create_slot {
+    if a.snapshot != SnapshotMode::NoData {
+        let exists = snapshot::slot_exists(&mut conn, &a.slot)?;
+        let pending = snapshot::slot_exists(&mut conn, &snapshot::marker(&a.slot))?;
+        if a.snapshot == SnapshotMode::Initial && exists && !pending {
+            log(&format!(
+                "slot \"{}\" exists and its snapshot is complete; streaming",
+                a.slot
+            ));
+        } else {
+            match snapshot::take(a, &mut conn, &mut sink, &shared, &stop, exists, pending)? {
+                snapshot::Outcome::Stopped => return Ok(()),
+                snapshot::Outcome::Done if a.snapshot == SnapshotMode::InitialOnly => {
+                    log("snapshot.mode=initial_only: the snapshot is complete; exiting");
+                    return Ok(());
+                }
+                snapshot::Outcome::Done => {}
+            }
+        }
+    }
+    if a.create_slot && a.snapshot == SnapshotMode::NoData {
         let sql = format!(
             "CREATE_REPLICATION_SLOT {} LOGICAL cedar_cdc NOEXPORT_SNAPSHOT",
             conn.ident(&a.slot).map_err(fatal(1, "slot name"))?
@@ -227,7 +214,12 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
         .map_err(|e| Fatal(slot_error(&e), format!("{start}: {e}")))?;
     log(&format!(
         "streaming slot \"{}\" (server WAL at {server_pos}) into {}",
-        a.slot, a.brokers
+        a.slot,
+        if a.null_sink {
+            "a null sink"
+        } else {
+            &a.brokers
+        }
     ));
 
     let metrics = Arc::new(metrics::Metrics::default());
@@ -254,7 +246,7 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
             return Err(Fatal(5, msg));
         }
         if stop.load(Ordering::Relaxed) {
-            return shutdown(&mut conn, &producer, &shared, &s);
+            return shutdown(&mut conn, &sink, &shared, &s);
         }
         let flushed = flushable(&shared);
         if reply_now || last_status.elapsed() >= a.status_interval {
@@ -306,8 +298,7 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
                             let topic = std::str::from_utf8(topic).map_err(|_| {
                                 Fatal(6, format!("topic at {} is not UTF-8", lsn(start)))
                             })?;
-                            topics.ensure(topic)?;
-                            produce(&producer, &shared, topic, key, value)?;
+                            sink.send(&shared, topic, key, value)?;
                             s.events += 1;
                         }
                         Frame::Commit { lsn: l } => {
@@ -375,19 +366,107 @@ fn send_status(
     Ok(())
 }
 
+/// Where records go: the broker, or nowhere (`--null-sink`, for benchmarks).
+enum Sink {
+    Kafka {
+        producer: ThreadedProducer<Ctx>,
+        topics: Topics,
+    },
+    /// Each record is counted as acknowledged at once: the bookkeeping runs, nothing is sent.
+    Null,
+}
+
+impl Sink {
+    /// Connects to the brokers (an unreachable one is exit code 4), unless `--null-sink`.
+    fn open(a: &args::Args, shared: &Arc<Shared>) -> Result<Sink, Fatal> {
+        if a.null_sink {
+            log("null sink: records are discarded and counted as acknowledged");
+            return Ok(Sink::Null);
+        }
+        let mut cfg = ClientConfig::new();
+        for (k, v) in args::producer_config(a) {
+            cfg.set(k, v);
+        }
+        let producer: ThreadedProducer<Ctx> = cfg
+            .create_with_context(Ctx(Arc::clone(shared)))
+            .map_err(fatal(1, "kafka producer configuration"))?;
+        let md = producer
+            .client()
+            .fetch_metadata(None, BROKER_TIMEOUT)
+            .map_err(|e| {
+                Fatal(
+                    4,
+                    format!(
+                        "kafka brokers {} did not answer within {}s: {e}",
+                        a.brokers,
+                        BROKER_TIMEOUT.as_secs()
+                    ),
+                )
+            })?;
+        log(&format!(
+            "kafka: {} broker(s), {} topic(s) at {}",
+            md.brokers().len(),
+            md.topics().len(),
+            a.brokers
+        ));
+        let admin: AdminClient<DefaultClientContext> = cfg
+            .create()
+            .map_err(fatal(1, "kafka admin configuration"))?;
+        let topics = Topics {
+            admin,
+            seen: HashSet::new(),
+            partitions: a.partitions,
+            rf: a.replication_factor,
+        };
+        Ok(Sink::Kafka { producer, topics })
+    }
+
+    fn send(
+        &mut self,
+        shared: &Shared,
+        topic: &str,
+        key: Option<&[u8]>,
+        value: Option<&[u8]>,
+    ) -> Result<(), Fatal> {
+        let bytes =
+            (topic.len() + key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len)) as u64;
+        let mut t = shared
+            .tracker
+            .lock()
+            .map_err(|_| Fatal(5, "tracker poisoned".into()))?;
+        let id = t.record(bytes);
+        match self {
+            Sink::Null => {
+                t.acked(id, bytes);
+                Ok(())
+            }
+            Sink::Kafka { producer, topics } => {
+                drop(t);
+                topics.ensure(topic)?;
+                produce(producer, topic, key, value, id, bytes)
+            }
+        }
+    }
+
+    /// Waits for every in-flight record.
+    fn flush(&self) -> Result<(), Fatal> {
+        match self {
+            Sink::Null => Ok(()),
+            Sink::Kafka { producer, .. } => producer
+                .flush(FLUSH_TIMEOUT)
+                .map_err(|e| Fatal(5, format!("flushing the producer: {e}"))),
+        }
+    }
+}
+
 fn produce(
     producer: &ThreadedProducer<Ctx>,
-    shared: &Shared,
     topic: &str,
     key: Option<&[u8]>,
     value: Option<&[u8]>,
+    id: u64,
+    bytes: u64,
 ) -> Result<(), Fatal> {
-    let bytes = (topic.len() + key.map_or(0, <[u8]>::len) + value.map_or(0, <[u8]>::len)) as u64;
-    let id = shared
-        .tracker
-        .lock()
-        .map_err(|_| Fatal(5, "tracker poisoned".into()))?
-        .record(bytes);
     let mut rec: BaseRecord<'_, [u8], [u8], Box<(u64, u64)>> =
         BaseRecord::with_opaque_to(topic, Box::new((id, bytes)));
     if let Some(k) = key {
@@ -411,16 +490,9 @@ fn produce(
 }
 
 /// SIGTERM: stop reading, wait for every in-flight record, report the final position.
-fn shutdown(
-    conn: &mut pg::Conn,
-    producer: &ThreadedProducer<Ctx>,
-    shared: &Shared,
-    s: &Stream,
-) -> Result<(), Fatal> {
+fn shutdown(conn: &mut pg::Conn, sink: &Sink, shared: &Shared, s: &Stream) -> Result<(), Fatal> {
     log("stopping: flushing in-flight records");
-    producer
-        .flush(FLUSH_TIMEOUT)
-        .map_err(|e| Fatal(5, format!("flushing the producer: {e}")))?;
+    sink.flush()?;
     if let Some(msg) = shared.failed.lock().ok().and_then(|f| f.clone()) {
         return Err(Fatal(5, msg));
     }

@@ -193,6 +193,71 @@ impl Conn {
         }
     }
 
+    /// Runs a query whose first column comes back in binary, one row at a time (single-row
+    /// mode): `row` gets each value (`None` for NULL) as it arrives, so a result of any size
+    /// never sits in memory. Not on a replication connection (it has no extended protocol).
+    /// The outer error is the server's; the inner one is `row`'s, which stops the reading
+    /// and leaves the connection busy: drop it then.
+    pub fn stream_rows<E>(
+        &mut self,
+        sql: &str,
+        mut row: impl FnMut(Option<&[u8]>) -> Result<(), E>,
+    ) -> Result<Result<u64, E>, PgError> {
+        let q = cstring(sql, "the query")?;
+        let conn = self.conn.as_ptr();
+        // SAFETY: a live connection and a NUL-terminated query; no parameters; binary results.
+        let sent = unsafe {
+            pq::PQsendQueryParams(
+                conn,
+                q.as_ptr(),
+                0,
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                std::ptr::null(),
+                1,
+            ) == 1
+                && pq::PQsetSingleRowMode(conn) == 1
+        };
+        if !sent {
+            return Err(self.error());
+        }
+        let mut n = 0u64;
+        let mut failed: Option<PgError> = None;
+        // SAFETY: a live connection; each result is cleared by `Res`; the value is read while
+        // its result lives.
+        while let Some(r) = NonNull::new(unsafe { pq::PQgetResult(conn) }) {
+            let r = Res(r);
+            match r.status() {
+                pq::ExecStatusType::PGRES_SINGLE_TUPLE if failed.is_none() => {
+                    let p = r.0.as_ptr();
+                    // SAFETY: row 0, column 0 of a single-row result; the slice lives as
+                    // long as `r`, which outlives the call of `row`.
+                    let v = unsafe {
+                        (pq::PQgetisnull(p, 0, 0) == 0).then(|| {
+                            std::slice::from_raw_parts(
+                                pq::PQgetvalue(p, 0, 0).cast::<u8>(),
+                                pq::PQgetlength(p, 0, 0) as usize,
+                            )
+                        })
+                    };
+                    n += 1;
+                    if let Err(e) = row(v) {
+                        return Ok(Err(e));
+                    }
+                }
+                pq::ExecStatusType::PGRES_SINGLE_TUPLE | pq::ExecStatusType::PGRES_TUPLES_OK => {}
+                _ => {
+                    failed.get_or_insert_with(|| r.error());
+                }
+            }
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(Ok(n)),
+        }
+    }
+
     /// Sends a command that starts COPY BOTH (`START_REPLICATION`).
     pub fn start_copy_both(&mut self, sql: &str) -> Result<(), PgError> {
         let r = self.exec_raw(sql)?;

@@ -58,6 +58,14 @@ pub fn lsn(l: u64) -> String {
     format!("{:X}/{:X}", l >> 32, l & 0xffff_ffff)
 }
 
+/// Parses PostgreSQL's `X/Y` text of an LSN.
+pub fn parse_lsn(s: &str) -> Option<u64> {
+    let (hi, lo) = s.split_once('/')?;
+    let hi = u32::from_str_radix(hi, 16).ok()?;
+    let lo = u32::from_str_radix(lo, 16).ok()?;
+    Some((u64::from(hi) << 32) | u64::from(lo))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,5 +111,9 @@ mod tests {
         assert_eq!(be64(&m, 25), Some(7));
         assert_eq!(m[33], 0);
         assert_eq!(lsn(0x1_0000_00AB), "1/AB");
+        assert_eq!(parse_lsn("1/AB"), Some(0x1_0000_00AB));
+        assert_eq!(parse_lsn(&lsn(u64::MAX)), Some(u64::MAX));
+        assert_eq!(parse_lsn("1AB"), None);
+        assert_eq!(parse_lsn("1/G"), None);
     }
 }

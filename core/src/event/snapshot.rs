@@ -149,6 +149,26 @@ pub mod errors {
         .hint(HOW)
     }
 
+    /// `output.format=framed` given to `snapshot_records`, which returns text.
+    pub fn framed_is_binary() -> Error {
+        Error::new(
+            ErrorCode::InvalidParameterValue,
+            "cedar_cdc.snapshot_records() returns text and cannot return output.format=framed",
+        )
+        .hint("Use cedar_cdc.snapshot_frames(), which returns the frames as bytea.")
+    }
+
+    /// An `output.format` other than framed given to `snapshot_frames`.
+    pub fn frames_only(format: &str) -> Error {
+        Error::new(
+            ErrorCode::InvalidParameterValue,
+            format!(
+                "cedar_cdc.snapshot_frames() returns output.format=framed, not output.format={format}"
+            ),
+        )
+        .hint("Use cedar_cdc.snapshot_records() for the value and record formats.")
+    }
+
     /// An options array element that is NULL.
     pub fn null_option() -> Error {
         Error::new(

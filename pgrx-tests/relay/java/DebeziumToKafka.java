@@ -29,8 +29,9 @@ import org.apache.kafka.connect.source.SourceRecord;
  * acknowledged, acks=all, idempotent) and only then marked processed, as Debezium Server's
  * Kafka sink does.
  *
- * Usage: DebeziumToKafka CONNECTOR_PROPERTIES BOOTSTRAP EXPECTED_RECORDS PARTITIONS TOPIC...
- * (the topics are created first with PARTITIONS partitions). Prints
+ * Usage: [java -Dproducer.NAME=VALUE ...] DebeziumToKafka CONNECTOR_PROPERTIES BOOTSTRAP
+ * EXPECTED_RECORDS PARTITIONS TOPIC... (the topics are created first with PARTITIONS
+ * partitions; -Dproducer.* are producer properties). Prints
  * "records N first_ms F last_ack_ms L" (milliseconds since the JVM started) once EXPECTED_RECORDS
  * records are acknowledged.
  */
@@ -53,6 +54,10 @@ public final class DebeziumToKafka {
         pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         pp.put(ProducerConfig.ACKS_CONFIG, "all");
         pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // -Dproducer.NAME=VALUE: a producer property (the benchmark's compression.type=lz4 run).
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("producer.")) pp.put(name.substring("producer.".length()), System.getProperty(name));
+        }
         KafkaProducer<byte[], byte[]> producer =
             new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
         JsonConverter keys = new JsonConverter();
