@@ -68,6 +68,26 @@ def busy_since(start: tuple[int, int]) -> float:
     return (b - start[0]) / max(1, t - start[1])
 
 
+class Poller:
+    """One psql session that answers the slot's confirmed position on demand: polling with a
+    new psql each time would spend the CPU the runs are measured on."""
+
+    def __init__(self, port: int, slot: str):
+        self.slot = slot
+        self.proc = subprocess.Popen(pgtest.psql_argv(port, DB) + ["-q", "-A", "-t"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True, bufsize=1)
+
+    def confirmed(self) -> str:
+        self.proc.stdin.write("SELECT coalesce(confirmed_flush_lsn::text, '') FROM pg_replication_slots "
+                              f"WHERE slot_name = '{self.slot}';\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
 def walsender(slot: str) -> int:
     for _ in range(100):
         pid = pgtest.query(ARGS.port, f"SELECT active_pid FROM pg_replication_slots WHERE slot_name = '{slot}'")
@@ -87,13 +107,14 @@ def relay_run(label: str, slot: str, end: str, changes: int, extra: list[str]) -
     relay = pipeline.Relay(ARGS.relay_bin, ARGS.port, DB, slot, f"127.0.0.1:{ARGS.broker_port}",
                            ["topic.prefix", "dbserver1"], log, partitions=PARTITIONS,
                            extra=["--status-interval", "0.1", *extra]).start()
+    poller = Poller(ARGS.port, slot)
     try:
         ws = walsender(slot)
         ws_cpu = 0.0
         deadline = time.monotonic() + ARGS.timeout
         while True:
             ws_cpu = proc_cpu(ws)  # the walsender ends with the relay: read it while it lives
-            c = pipeline.confirmed(ARGS.port, slot)
+            c = poller.confirmed()
             if c and pipeline.lsn_int(c) >= pipeline.lsn_int(end):
                 break
             if not relay.alive() or time.monotonic() > deadline:
@@ -103,6 +124,7 @@ def relay_run(label: str, slot: str, end: str, changes: int, extra: list[str]) -
         cpu, rss = proc_cpu(relay.proc.pid), proc_hwm_mb(relay.proc.pid)
         broker_cpu = proc_cpu(broker)
     finally:
+        poller.close()
         relay.stop()
         pipeline.broker_sh("broker_stop", ARGS.broker_port)
     return {"label": label, "wall": wall, "rate": changes / wall, "cpu": cpu, "rss": rss,
