@@ -6,11 +6,14 @@
    metadata, messages), unescaped, and a commit frame closes each transaction and each
    non-transactional message with its position;
 2. exit codes: a usage error (1), a missing slot (3), a rejected plugin option (3), an
-   unreachable broker (4), a slot in use (3);
+   unreachable broker (4), a failed SASL authentication (4), a role PostgreSQL refuses (2),
+   a snapshot.mode the relay cannot run (1), a slot in use (3);
 3. end to end through the broker: every record the plugin emits for a workload with deletes
    arrives with its exact key and value bytes, in per-key order, the slot's confirmed position
    reaches the end of the WAL, SIGTERM exits 0 having confirmed it;
-4. heartbeats: with every change filtered out, heartbeat.interval.ms writes heartbeat records
+4. `--debezium-config`: a Kafka Connect JSON configuration gives the connection, slot,
+   options, snapshot.mode=initial and the topics' partitions; a misspelt property is logged;
+5. heartbeats: with every change filtered out, heartbeat.interval.ms writes heartbeat records
    to `__debezium-heartbeat.<prefix>` and the slot still advances.
 
 Usage: smoke.py --port PG_PORT --broker-port PORT --relay PATH --tansu PATH
@@ -165,6 +168,18 @@ def test_exit_codes(e: Env) -> None:
     expect_exit(e.relay("codes", "-o", "no.such.option=1"), 3, "option the plugin rejects")
     # Nothing listens on port 1: the metadata request fails within the 10 s bound.
     expect_exit(e.relay("codes", brokers="127.0.0.1:1"), 4, "unreachable broker", timeout=40)
+    # The broker speaks no SASL: the authentication fails, and the relay says so, no retry loop.
+    expect_exit(e.relay("codes", "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
+                        "-X", "sasl.username=cdc", "-X", "sasl.password=wrong", log="sasl.log"),
+                4, "failed Kafka authentication", timeout=40)
+    # PostgreSQL refuses the role: exit 2, with the server's message.
+    argv = [e.a.relay, "--connect", e.conninfo + " user=no_such_role", "--slot", "codes", "--brokers", e.brokers]
+    with open(e.log_dir / "auth.log", "wb") as f:
+        expect_exit(subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT), 2, "failed PostgreSQL authentication")
+    if 'role "no_such_role" does not exist' not in (e.log_dir / "auth.log").read_text():
+        fail("the PostgreSQL authentication failure does not say why")
+    # A Debezium snapshot.mode the relay cannot run is a usage error naming it.
+    expect_exit(e.relay("codes", "--snapshot", "always", log="mode.log"), 1, "snapshot.mode=always")
 
 
 def consume(brokers: str, topics: list[str], expect: int, timeout: float = 60):
@@ -235,6 +250,48 @@ def test_end_to_end(e: Env) -> None:
     e.q("SELECT pg_drop_replication_slot('expect'); SELECT pg_drop_replication_slot('expect2')")
 
 
+def test_debezium_config(e: Env) -> None:
+    """A Kafka Connect configuration as the relay's settings: connection, slot, options,
+    snapshot.mode=initial and topic creation."""
+    e.q("CREATE EXTENSION IF NOT EXISTS cedar_cdc")
+    rows = int(e.q("SELECT count(*) FROM k"))
+    cfg = {"name": "inventory", "config": {
+        "connector.class": "io.debezium.connector.postgresql.PostgresConnector",
+        "database.hostname": str(pgtest.run_dir()), "database.port": str(e.port),
+        "database.user": "postgres", "database.dbname": "postgres", "slot.name": "dbzcfg",
+        "plugin.name": "pgoutput", "topic.prefix": "cfg", "table.include.list": "public.k",
+        "snapshot.mode": "initial", "topic.creation.default.partitions": "2",
+        "topic.creation.default.replication.factor": "-1", "heartbeat.inverval.ms": "10"}}
+    path = e.log_dir / "connector.json"
+    path.write_text(json.dumps(cfg))
+    argv = [e.a.relay, "--debezium-config", str(path), "--brokers", e.brokers, "--status-interval", "0.2"]
+    log = e.log_dir / "dbzcfg.log"
+    with open(log, "wb") as f:
+        relay = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while "streams from" not in log.read_text():
+        if relay.poll() is not None or time.monotonic() > deadline:
+            relay.kill()
+            fail(f"--debezium-config: no snapshot: {log.read_text()[-2000:]}")
+        time.sleep(0.1)
+    e.q("INSERT INTO k VALUES (5000, 'after the snapshot')")
+    e.wait_confirmed("dbzcfg", e.q("SELECT pg_current_wal_lsn()"))
+    got = consume(e.brokers, ["cfg.public.k"], rows + 1)
+    ops = [json.loads(v)["payload"]["op"] for *_, v in got if v is not None]
+    if ops != ["r"] * rows + ["c"] and sorted(ops) != sorted(["r"] * rows + ["c"]):
+        fail(f"--debezium-config: ops {ops}, expected {rows} r and one c")
+    if {p for _, p, _, _ in got} - {0, 1}:
+        fail("--debezium-config: topic.creation.default.partitions=2 not applied")
+    text = log.read_text()
+    if 'did you mean \"heartbeat.interval.ms\"' not in text and 'did you mean "heartbeat.interval.ms"' not in text:
+        fail(f"--debezium-config: the misspelt property was not reported: {text[-2000:]}")
+    relay.send_signal(signal.SIGTERM)
+    expect_exit(relay, 0, "SIGTERM (--debezium-config relay)")
+    e.q("SELECT pg_drop_replication_slot('dbzcfg')")
+    print(f"--debezium-config: Kafka Connect JSON → slot dbzcfg, {rows} r records then the stream, "
+          "2 partitions, the misspelt heartbeat property reported")
+
+
 def test_heartbeat(e: Env) -> None:
     e.q("SELECT pg_create_logical_replication_slot('hb', 'cedar_cdc')")
     relay = e.relay("hb", "-o", "topic.prefix=hbtest", "-o", "table.include.list=public\\.nothing",
@@ -274,6 +331,7 @@ def main() -> int:
         test_framing(e)
         test_exit_codes(e)
         test_end_to_end(e)
+        test_debezium_config(e)
         test_heartbeat(e)
     finally:
         broker.terminate()

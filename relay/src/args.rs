@@ -4,6 +4,7 @@ use std::time::Duration;
 
 pub const USAGE: &str = "\
 usage: cedar-cdc-relay --connect CONNINFO --slot NAME --brokers HOST:PORT[,HOST:PORT...]
+                       [--debezium-config FILE]
                        [--create-slot] [-o name=value ...] [-X kafka.property=value ...]
                        [--topic-partitions N] [--topic-replication-factor N]
                        [--status-interval SECS] [--metrics-addr ADDR:PORT]
@@ -12,6 +13,10 @@ usage: cedar-cdc-relay --connect CONNINFO --slot NAME --brokers HOST:PORT[,HOST:
 Streams a cedar_cdc logical replication slot into Kafka, at least once: the position
 confirmed to PostgreSQL only passes transactions whose every record the broker acknowledged.
 
+  --debezium-config FILE       a Debezium connector configuration (Kafka Connect JSON, Debezium
+                               Server or properties): connection, slot, plugin options,
+                               snapshot.mode, heartbeats, topic creation and Debezium Server's
+                               kafka producer; the flags given here win over it
   --connect CONNINFO           libpq connection string (replication=database is added)
   --slot NAME                  logical replication slot (plugin cedar_cdc)
   --create-slot                create the slot first (an existing slot is used as it is)
@@ -53,7 +58,7 @@ pub enum SnapshotMode {
 }
 
 impl SnapshotMode {
-    fn parse(v: &str) -> Result<SnapshotMode, String> {
+    pub fn parse(v: &str) -> Result<SnapshotMode, String> {
         match v {
             "no_data" | "never" => Ok(SnapshotMode::NoData),
             "initial" => Ok(SnapshotMode::Initial),
@@ -74,6 +79,8 @@ pub struct Args {
     /// Discard records instead of producing them (benchmarks: the relay's own cost).
     pub null_sink: bool,
     pub snapshot: SnapshotMode,
+    /// What `--debezium-config` could not honour, logged at start.
+    pub config_warnings: Vec<String>,
     /// Options for the plugin, in order (`output.format=framed` is added).
     pub plugin_options: Vec<(String, String)>,
     pub kafka: Vec<(String, String)>,
@@ -119,6 +126,7 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
         create_slot: false,
         null_sink: false,
         snapshot: SnapshotMode::NoData,
+        config_warnings: Vec::new(),
         plugin_options: Vec::new(),
         kafka: Vec::new(),
         partitions: 1,
@@ -130,6 +138,33 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
         heartbeat_action_query: None,
         heartbeat_prefix: "__debezium-heartbeat".into(),
     };
+    let mut cli_options: Vec<(String, String)> = Vec::new();
+    let mut preset_options: Vec<(String, String)> = Vec::new();
+    // The configuration first, so that every flag given beside it overrides it.
+    if let Some(i) = argv.iter().position(|f| f == "--debezium-config") {
+        let file = argv.get(i + 1).ok_or("--debezium-config needs a value")?;
+        let text =
+            std::fs::read_to_string(file).map_err(|e| format!("--debezium-config {file}: {e}"))?;
+        let p =
+            crate::debezium::preset(&text).map_err(|e| format!("--debezium-config {file}: {e}"))?;
+        a.connect = p.connect;
+        a.slot = p.slot;
+        a.brokers = p.brokers.unwrap_or_default();
+        preset_options = p.plugin_options;
+        for (k, v) in p.kafka {
+            check_kafka(&k, &v)?;
+            a.kafka.push((k, v));
+        }
+        a.partitions = p.partitions.unwrap_or(a.partitions);
+        a.replication_factor = p.replication_factor.unwrap_or(a.replication_factor);
+        a.snapshot = p.snapshot.unwrap_or(a.snapshot);
+        a.heartbeat_interval = p
+            .heartbeat_interval_ms
+            .filter(|ms| *ms > 0)
+            .map(Duration::from_millis);
+        a.heartbeat_action_query = p.heartbeat_action_query;
+        a.config_warnings = p.warnings;
+    }
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
         let flag = flag.as_str();
@@ -146,6 +181,7 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
             .ok_or_else(|| format!("{flag} needs a value"))?
             .as_str();
         match flag {
+            "--debezium-config" => {}
             "--connect" => a.connect = v.into(),
             "--slot" => a.slot = v.into(),
             "--brokers" => a.brokers = v.into(),
@@ -164,23 +200,12 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
                         ))
                     }
                     "output.format" => {}
-                    _ => {
-                        if k == "heartbeat.message.prefix" {
-                            a.heartbeat_prefix = val.clone();
-                        }
-                        a.plugin_options.push((k, val));
-                    }
+                    _ => cli_options.push((k, val)),
                 }
             }
             "-X" => {
                 let (k, val) = pair(v, "-X")?;
-                if let Some((_, want)) = FIXED.iter().find(|(n, _)| *n == k) {
-                    if val != *want {
-                        return Err(format!(
-                            "-X {k}={val}: the relay needs {k}={want} for at-least-once delivery"
-                        ));
-                    }
-                }
+                check_kafka(&k, &val)?;
                 if k == "bootstrap.servers" {
                     return Err("give the brokers with --brokers".into());
                 }
@@ -201,12 +226,26 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
             _ => return Err(format!("unknown argument \"{flag}\"")),
         }
     }
+    // An -o option replaces the configuration's of the same name.
+    preset_options.retain(|(k, _)| !cli_options.iter().any(|(c, _)| c == k));
+    a.plugin_options = preset_options;
+    a.plugin_options.extend(cli_options);
+    if let Some((_, p)) = a
+        .plugin_options
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "heartbeat.message.prefix")
+    {
+        a.heartbeat_prefix = p.clone();
+    }
     for (name, v) in [
         ("--connect", &a.connect),
         ("--slot", &a.slot),
         ("--brokers", &a.brokers),
     ] {
-        if v.is_empty() && !(a.null_sink && name == "--brokers") {
+        // A configuration without database.* leaves the connection to libpq's PG* defaults.
+        let from_config = name == "--connect" && argv.iter().any(|f| f == "--debezium-config");
+        if v.is_empty() && !(a.null_sink && name == "--brokers") && !from_config {
             return Err(format!("{name} is required"));
         }
     }
@@ -217,6 +256,16 @@ pub fn parse(argv: &[String]) -> Result<Args, String> {
         return Err("heartbeat.action.query needs heartbeat.interval.ms".into());
     }
     Ok(a)
+}
+
+/// An error for a producer property that would weaken the delivery guarantee.
+fn check_kafka(k: &str, val: &str) -> Result<(), String> {
+    match FIXED.iter().find(|(n, _)| *n == k) {
+        Some((_, want)) if val != *want => Err(format!(
+            "-X {k}={val}: the relay needs {k}={want} for at-least-once delivery"
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The producer configuration: the fixed guarantees, then the user's properties.
@@ -318,6 +367,54 @@ mod tests {
         assert!(with(&["--snapshot", "always"])
             .unwrap_err()
             .contains("snapshot.mode"));
+        let dir = std::env::temp_dir().join(format!("relay-args-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("c.properties");
+        std::fs::write(
+            &file,
+            "database.hostname=db\nslot.name=cfg\ntopic.prefix=p\nschemas.enable=false\n\
+             snapshot.mode=initial\nheartbeat.interval.ms=1000\n",
+        )
+        .unwrap();
+        let f = file.to_str().unwrap();
+        let c = args(&[
+            "--debezium-config",
+            f,
+            "--brokers",
+            "b",
+            "-o",
+            "topic.prefix=q",
+        ])
+        .unwrap();
+        assert_eq!((c.connect.as_str(), c.slot.as_str()), ("host=db", "cfg"));
+        assert_eq!(
+            c.plugin_options,
+            vec![
+                ("schemas.enable".to_string(), "false".to_string()),
+                ("topic.prefix".to_string(), "q".to_string())
+            ]
+        );
+        assert_eq!(c.snapshot, SnapshotMode::Initial);
+        assert_eq!(c.heartbeat_interval, Some(Duration::from_secs(1)));
+        assert!(args(&["--debezium-config", f])
+            .unwrap_err()
+            .contains("--brokers"));
+        let over = args(&["--debezium-config", f, "--brokers", "b", "--slot", "mine"]).unwrap();
+        assert_eq!(over.slot, "mine");
+        std::fs::write(&file, "topic.prefix=p\n").unwrap();
+        // Debezium's default slot name.
+        assert_eq!(
+            args(&["--debezium-config", f, "--brokers", "b"])
+                .unwrap()
+                .slot,
+            "debezium"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            args(&["--debezium-config", "/no/such/file", "--brokers", "b"])
+                .unwrap_err()
+                .contains("/no/such/file")
+        );
         let null = args(&["--connect", "x", "--slot", "s", "--null-sink"]).unwrap();
         assert!(null.null_sink && null.brokers.is_empty());
     }

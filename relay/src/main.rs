@@ -7,6 +7,7 @@
 #![allow(unsafe_code)]
 
 mod args;
+mod debezium;
 mod metrics;
 mod pg;
 mod protocol;
@@ -115,6 +116,9 @@ fn main() {
             std::process::exit(1);
         }
     };
+    for w in &a.config_warnings {
+        log(&format!("--debezium-config: {w}"));
+    }
     match run(&a) {
         Ok(()) => {}
         Err(Fatal(code, msg)) => {
