@@ -172,6 +172,8 @@ def test_exit_codes(e: Env) -> None:
     expect_exit(e.relay("codes", "-X", "security.protocol=sasl_plaintext", "-X", "sasl.mechanism=PLAIN",
                         "-X", "sasl.username=cdc", "-X", "sasl.password=wrong", log="sasl.log"),
                 4, "failed Kafka authentication", timeout=40)
+    if "error: kafka authentication failed" not in (e.log_dir / "sasl.log").read_text():
+        fail("the Kafka authentication failure does not say so")
     # PostgreSQL refuses the role: exit 2, with the server's message.
     argv = [e.a.relay, "--connect", e.conninfo + " user=no_such_role", "--slot", "codes", "--brokers", e.brokers]
     with open(e.log_dir / "auth.log", "wb") as f:
@@ -283,7 +285,7 @@ def test_debezium_config(e: Env) -> None:
     if {p for _, p, _, _ in got} - {0, 1}:
         fail("--debezium-config: topic.creation.default.partitions=2 not applied")
     text = log.read_text()
-    if 'did you mean \"heartbeat.interval.ms\"' not in text and 'did you mean "heartbeat.interval.ms"' not in text:
+    if 'did you mean "heartbeat.interval.ms"' not in text:
         fail(f"--debezium-config: the misspelt property was not reported: {text[-2000:]}")
     relay.send_signal(signal.SIGTERM)
     expect_exit(relay, 0, "SIGTERM (--debezium-config relay)")

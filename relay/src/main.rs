@@ -66,6 +66,16 @@ struct Shared {
     tracker: Mutex<Tracker>,
     /// The first delivery failure.
     failed: Mutex<Option<String>>,
+    /// The first authentication failure librdkafka reported: fatal, never retried.
+    auth_failed: Mutex<Option<String>>,
+}
+
+impl Shared {
+    /// The authentication failure, as a fatal error (exit code 4).
+    fn auth_error(&self) -> Option<Fatal> {
+        let msg = self.auth_failed.lock().ok()?.clone()?;
+        Some(Fatal(4, format!("kafka authentication failed: {msg}")))
+    }
 }
 
 struct Ctx(Arc<Shared>);
@@ -73,6 +83,11 @@ struct Ctx(Arc<Shared>);
 impl ClientContext for Ctx {
     fn error(&self, error: KafkaError, reason: &str) {
         log(&format!("kafka: {error}: {reason}"));
+        if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Authentication) {
+            if let Ok(mut a) = self.0.auth_failed.lock() {
+                a.get_or_insert_with(|| reason.to_string());
+            }
+        }
     }
 }
 
@@ -249,6 +264,9 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
         if let Some(msg) = shared.failed.lock().ok().and_then(|f| f.clone()) {
             return Err(Fatal(5, msg));
         }
+        if let Some(f) = shared.auth_error() {
+            return Err(f);
+        }
         if stop.load(Ordering::Relaxed) {
             return shutdown(&mut conn, &sink, &shared, &s);
         }
@@ -398,6 +416,9 @@ impl Sink {
             .client()
             .fetch_metadata(None, BROKER_TIMEOUT)
             .map_err(|e| {
+                if let Some(f) = shared.auth_error() {
+                    return f;
+                }
                 Fatal(
                     4,
                     format!(

@@ -231,6 +231,9 @@ fn room(a: &Args, shared: &Shared, stop: &AtomicBool) -> Result<(), Option<Fatal
         if let Some(msg) = shared.failed.lock().ok().and_then(|f| f.clone()) {
             return Err(Some(Fatal(5, msg)));
         }
+        if let Some(f) = shared.auth_error() {
+            return Err(Some(f));
+        }
         if stop.load(Ordering::Relaxed) {
             return Err(None);
         }
