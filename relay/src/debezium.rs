@@ -6,7 +6,7 @@
 //! connector has: `heartbeat.*`, `snapshot.mode`, Kafka Connect's `topic.creation.default.*`,
 //! Debezium Server's `debezium.sink.kafka.producer.*`, and the password.
 
-use cedar_cdc_core::config::debezium_import::{read, Import, Verdict};
+use cedar_cdc_core::config::debezium_import::{conninfo_value, read, Import, Verdict};
 
 use crate::args::SnapshotMode;
 
@@ -119,19 +119,6 @@ pub fn preset(text: &str) -> Result<Preset, String> {
         }
     }
     Ok(p)
-}
-
-/// A libpq connection-string value, quoted.
-fn conninfo_value(v: &str) -> String {
-    let mut s = String::from("'");
-    for c in v.chars() {
-        if c == '\'' || c == '\\' {
-            s.push('\\');
-        }
-        s.push(c);
-    }
-    s.push('\'');
-    s
 }
 
 #[cfg(test)]

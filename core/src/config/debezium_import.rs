@@ -869,18 +869,7 @@ impl Import {
             }
             s.push_str(k);
             s.push('=');
-            if !v.is_empty() && !v.contains([' ', '\t', '\n', '\'', '\\']) {
-                s.push_str(v);
-            } else {
-                s.push('\'');
-                for c in v.chars() {
-                    if c == '\'' || c == '\\' {
-                        s.push('\\');
-                    }
-                    s.push(c);
-                }
-                s.push('\'');
-            }
+            s.push_str(&conninfo_value(v));
         }
         s
     }
@@ -918,6 +907,23 @@ impl Import {
         words.extend(["-f", "-"].map(String::from));
         words.join(" ")
     }
+}
+
+/// A libpq connection-string value: as is when plain, else single-quoted with `'` and `\`
+/// escaped.
+pub fn conninfo_value(v: &str) -> String {
+    if !v.is_empty() && !v.contains([' ', '\t', '\n', '\'', '\\']) {
+        return v.to_string();
+    }
+    let mut s = String::from("'");
+    for c in v.chars() {
+        if c == '\'' || c == '\\' {
+            s.push('\\');
+        }
+        s.push(c);
+    }
+    s.push('\'');
+    s
 }
 
 /// A word for a POSIX shell: as is when plain, else in double quotes when that needs no
