@@ -14,8 +14,8 @@ Faults (one per cycle, at a random point of the stream):
 Workloads: big (one N-row transaction, in memory), spill (one transaction decoded with
 logical_decoding_work_mem=64kB; its spill files must exist when the fault hits), small (many
 one-row transactions committed while the consumer streams). The three process faults run on
-each workload; the SQL faults use big (--sql-all-workloads: all three in turn) and run only
-with --only or --sql-all-workloads; disk-full uses spill.
+each workload; the SQL faults use big (--sql-all-workloads: all three in turn); disk-full
+uses spill.
 
 Every cycle creates two slots at the same point: `f`, decoded by the faulted consumer
 (pg_recvlogical -F 1 -s 1 --no-loop, or repeated peek_changes calls, each followed by
@@ -570,8 +570,6 @@ def main() -> int:
     cycles = a.cycles or (20 if a.long else 2)
     plan = [(f, wl) for f in PROCESS_FAULTS for wl in WORKLOADS]
     plan += [(f, "rotate") for f in SQL_FAULTS] + [("disk-full", "spill")]
-    if not a.only and not a.sql_all:
-        plan = [(f, wl) for f, wl in plan if f not in SQL_FAULTS]
     if a.only:
         only = a.only.split(",")
         plan = [(f, wl) for f, wl in plan if f in only or f"{f}/{wl}" in only]
