@@ -39,6 +39,8 @@ UPDATE cl SET b = 'b2';
 INSERT INTO part VALUES (1, 'eu', 'x'), (2, 'us', 'y');
 UPDATE part SET v = 'y2' WHERE id = 2;
 TRUNCATE part_eu;
+-- 13 lacks these publications: its ERRORs' CONTEXT would name an LSN that moves with the schema's size
+\set SHOW_CONTEXT never
 -- publications and their actions
 SELECT cdc_norm(data) FROM pg_logical_slot_peek_changes('pubs', NULL, NULL, 'schemas.enable', 'false',
   'topic.prefix', 'srv', 'publication_names', 'p_ins');
@@ -51,6 +53,7 @@ SELECT data::json->>'op' AS op, data::json->'before' AS before, data::json->'aft
 SELECT data::json->'payload'->>'op' AS op, data::json->'payload'->'after' AS after,
        json_array_length(data::json->'schema'->'fields'->1->'fields') AS schema_fields
   FROM pg_logical_slot_peek_changes('pubs', NULL, NULL, 'publication_names', 'p_cl');
+\set SHOW_CONTEXT errors
 -- partitions through the root (its name, its column order) or as themselves; truncating a
 -- partition is not published through the root
 SELECT data::json->'source'->>'table' AS tbl, data::json->>'op' AS op, data::json->'after' AS after
