@@ -48,14 +48,6 @@ pub fn marker(slot: &str) -> String {
     format!("cedar_pending_{slot}")
 }
 
-/// What a snapshot is read under.
-enum Under {
-    /// The snapshot exported with the slot's creation (its consistent point).
-    Exported { name: String, point: u64 },
-    /// A new snapshot, for a slot whose earlier snapshot was interrupted (its position).
-    Fresh { position: u64 },
-}
-
 /// Takes the snapshot over `repl` (the replication connection, idle) and a connection of its
 /// own, producing each record into `sink`. `slot_exists` and `pending` are what the caller
 /// found: the slot, and the marker of an interrupted snapshot.
@@ -90,7 +82,9 @@ pub fn take(
                 )
             })?;
     }
-    let under = if slot_exists && !only {
+    // Where the stream starts, and the exported snapshot to read under: the slot's own when it
+    // is created here, none (a new snapshot) for a slot whose earlier snapshot was interrupted.
+    let (point, exported) = if slot_exists && !only {
         let q = format!(
             "SELECT confirmed_flush_lsn FROM pg_catalog.pg_replication_slots WHERE slot_name = {}",
             repl.literal(&slot).map_err(fatal(1, "slot name"))?
@@ -106,7 +100,7 @@ pub fn take(
             "the last snapshot of slot \"{slot}\" was interrupted: a new one, then the stream from {}",
             lsn(position)
         ));
-        Under::Fresh { position }
+        (position, None)
     } else {
         let temporary = if only { " TEMPORARY" } else { "" };
         let created = repl
@@ -116,7 +110,7 @@ pub fn take(
             .map_err(|e| Fatal(slot_error(&e), format!("creating slot \"{slot}\": {e}")))?;
         let field = |i: usize| created.first().and_then(|r| r.get(i).cloned().flatten());
         match (field(1).as_deref().and_then(parse_lsn), field(2)) {
-            (Some(point), Some(name)) => Under::Exported { name, point },
+            (Some(point), Some(name)) => (point, Some(name)),
             _ => {
                 return Err(Fatal(
                     6,
@@ -125,14 +119,10 @@ pub fn take(
             }
         }
     };
-    let (point, exported) = match &under {
-        Under::Exported { name, point } => (*point, Some(name.as_str())),
-        Under::Fresh { position } => (*position, None),
-    };
 
     let mut db = pg::Conn::connect(&a.connect, false).map_err(fatal(2, "snapshot connection"))?;
     let mut begin = vec!["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY".to_string()];
-    if let Some(name) = exported {
+    if let Some(name) = &exported {
         begin.push(format!(
             "SET TRANSACTION SNAPSHOT {}",
             db.literal(name).map_err(fatal(1, "snapshot name"))?
