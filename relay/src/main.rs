@@ -71,10 +71,19 @@ struct Shared {
 }
 
 impl Shared {
-    /// The authentication failure, as a fatal error (exit code 4).
-    fn auth_error(&self) -> Option<Fatal> {
-        let msg = self.auth_failed.lock().ok()?.clone()?;
-        Some(Fatal(4, format!("kafka authentication failed: {msg}")))
+    /// The first record not delivered, as a fatal error (exit code 5).
+    fn delivery_error(&self) -> Option<Fatal> {
+        let msg = self.failed.lock().ok()?.clone()?;
+        Some(Fatal(5, msg))
+    }
+
+    /// What stops the relay from the producer's side: a record not delivered (5), else an
+    /// authentication failure (4).
+    fn failure(&self) -> Option<Fatal> {
+        self.delivery_error().or_else(|| {
+            let msg = self.auth_failed.lock().ok()?.clone()?;
+            Some(Fatal(4, format!("kafka authentication failed: {msg}")))
+        })
     }
 }
 
@@ -261,10 +270,7 @@ fn run(a: &args::Args) -> Result<(), Fatal> {
     let mut last_log = (Instant::now(), 0u64);
     let mut reply_now = false;
     loop {
-        if let Some(msg) = shared.failed.lock().ok().and_then(|f| f.clone()) {
-            return Err(Fatal(5, msg));
-        }
-        if let Some(f) = shared.auth_error() {
+        if let Some(f) = shared.failure() {
             return Err(f);
         }
         if stop.load(Ordering::Relaxed) {
@@ -416,7 +422,7 @@ impl Sink {
             .client()
             .fetch_metadata(None, BROKER_TIMEOUT)
             .map_err(|e| {
-                if let Some(f) = shared.auth_error() {
+                if let Some(f) = shared.failure() {
                     return f;
                 }
                 Fatal(
@@ -473,14 +479,14 @@ impl Sink {
         }
     }
 
-    /// Waits for every in-flight record.
-    fn flush(&self) -> Result<(), Fatal> {
-        match self {
-            Sink::Null => Ok(()),
-            Sink::Kafka { producer, .. } => producer
+    /// Waits for every in-flight record; a record that was not delivered is an error.
+    fn flush(&self, shared: &Shared) -> Result<(), Fatal> {
+        if let Sink::Kafka { producer, .. } = self {
+            producer
                 .flush(FLUSH_TIMEOUT)
-                .map_err(|e| Fatal(5, format!("flushing the producer: {e}"))),
+                .map_err(|e| Fatal(5, format!("flushing the producer: {e}")))?;
         }
+        shared.delivery_error().map_or(Ok(()), Err)
     }
 }
 
@@ -517,10 +523,7 @@ fn produce(
 /// SIGTERM: stop reading, wait for every in-flight record, report the final position.
 fn shutdown(conn: &mut pg::Conn, sink: &Sink, shared: &Shared, s: &Stream) -> Result<(), Fatal> {
     log("stopping: flushing in-flight records");
-    sink.flush()?;
-    if let Some(msg) = shared.failed.lock().ok().and_then(|f| f.clone()) {
-        return Err(Fatal(5, msg));
-    }
+    sink.flush(shared)?;
     let flushed = flushable(shared);
     let mut s = *s;
     send_status(conn, &mut s, flushed, false)?;

@@ -183,7 +183,7 @@ pub fn take(
         Ok(_) => {}
         Err(Some(f)) => return Err(f),
         Err(None) => {
-            sink.flush()?;
+            sink.flush(shared)?;
             log(&format!(
                 "stopped during the snapshot after {records} records; the next start takes it again"
             ));
@@ -191,10 +191,7 @@ pub fn take(
         }
     }
     // Every record acknowledged before the slot exists: a crash until then leaves none.
-    sink.flush()?;
-    if let Some(msg) = shared.failed.lock().ok().and_then(|f| f.clone()) {
-        return Err(Fatal(5, msg));
-    }
+    sink.flush(shared)?;
     if let Ok(mut t) = shared.tracker.lock() {
         t.commit(point);
     }
@@ -218,10 +215,7 @@ pub fn take(
 /// Waits while the producer holds `--max-in-flight-bytes`; `Err(None)` on SIGTERM.
 fn room(a: &Args, shared: &Shared, stop: &AtomicBool) -> Result<(), Option<Fatal>> {
     loop {
-        if let Some(msg) = shared.failed.lock().ok().and_then(|f| f.clone()) {
-            return Err(Some(Fatal(5, msg)));
-        }
-        if let Some(f) = shared.auth_error() {
+        if let Some(f) = shared.failure() {
             return Err(Some(f));
         }
         if stop.load(Ordering::Relaxed) {
