@@ -116,7 +116,8 @@ class Server:
     def __init__(self, port: int):
         self.port = port
         self.dir = pgtest.run_dir() / CLUSTER
-        self.replslot = self.dir / "pg_replslot"
+        # The tmpfs goes where the server sees pg_replslot (inside another major's root).
+        self.replslot = pgtest.server_path(self.dir / "pg_replslot")
         self.mounted = False
 
     def q(self, sql: str, **kw) -> str:

@@ -19,6 +19,17 @@ in_root() {
   [ "$CEDAR_PG_MAJOR" != "$HOST_PG_MAJOR" ] && [ ! -e /.majors-root ]
 }
 
+# server_path PATH: where the host reaches PATH as the server sees it. The root's bind mounts
+# are private, so a mount made on the host's $CEDAR_RUN (a tmpfs for a full disk) stays unseen
+# inside the root: it must be made on this path.
+server_path() {
+  if in_root; then
+    echo "$(bash "$REPO_ROOT/pgrx-tests/lib/majors.sh" path "$CEDAR_PG_MAJOR")$1"
+  else
+    echo "$1"
+  fi
+}
+
 as_postgres() {
   if in_root; then
     MAJORS_BIND_EXTRA="$CEDAR_RUN" bash "$REPO_ROOT/pgrx-tests/lib/majors.sh" run -u postgres "$CEDAR_PG_MAJOR" "$@"

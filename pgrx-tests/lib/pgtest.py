@@ -79,6 +79,15 @@ def cluster_sh(function: str, *args: str) -> None:
         raise ClusterError(f"lib/cluster.sh {function} {' '.join(map(str, args))} failed (exit {p.returncode})")
 
 
+def server_path(path: Union[str, Path]) -> Path:
+    """lib/cluster.sh's server_path: where the host reaches PATH as the server sees it (inside
+    another major's root, the root's copy; for mounts the server must see)."""
+    p = subprocess.run(["bash", "-c", 'source "$0" && server_path "$1"', str(CLUSTER_SH), str(path)],
+                       stdin=subprocess.DEVNULL, capture_output=True, text=True, check=True,
+                       env=dict(os.environ, CEDAR_RUN=str(run_dir())))
+    return Path(p.stdout.strip())
+
+
 class Cluster:
     """A throwaway cluster $CEDAR_RUN/NAME from lib/cluster.sh, for a `with` block.
 
