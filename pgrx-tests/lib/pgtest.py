@@ -71,10 +71,15 @@ class ClusterError(RuntimeError):
     pass
 
 
+def _cluster_sh_run(function: str, *args: str, **kw) -> subprocess.CompletedProcess:
+    """One of lib/cluster.sh's functions, run with bash in this run directory."""
+    return subprocess.run(["bash", "-c", 'source "$0" && "$@"', str(CLUSTER_SH), function, *map(str, args)],
+                          stdin=subprocess.DEVNULL, env=dict(os.environ, CEDAR_RUN=str(run_dir())), **kw)
+
+
 def cluster_sh(function: str, *args: str) -> None:
     """Runs one of lib/cluster.sh's functions (cluster_start, cluster_stop, ...) with bash."""
-    p = subprocess.run(["bash", "-c", 'source "$0" && "$@"', str(CLUSTER_SH), function, *map(str, args)],
-                       stdin=subprocess.DEVNULL, env=dict(os.environ, CEDAR_RUN=str(run_dir())))
+    p = _cluster_sh_run(function, *args)
     if p.returncode != 0:
         raise ClusterError(f"lib/cluster.sh {function} {' '.join(map(str, args))} failed (exit {p.returncode})")
 
@@ -82,9 +87,7 @@ def cluster_sh(function: str, *args: str) -> None:
 def server_path(path: Union[str, Path]) -> Path:
     """lib/cluster.sh's server_path: where the host reaches PATH as the server sees it (inside
     another major's root, the root's copy; for mounts the server must see)."""
-    p = subprocess.run(["bash", "-c", 'source "$0" && server_path "$1"', str(CLUSTER_SH), str(path)],
-                       stdin=subprocess.DEVNULL, capture_output=True, text=True, check=True,
-                       env=dict(os.environ, CEDAR_RUN=str(run_dir())))
+    p = _cluster_sh_run("server_path", str(path), capture_output=True, text=True, check=True)
     return Path(p.stdout.strip())
 
 
